@@ -1,0 +1,526 @@
+"""A real Rucio server on 127.0.0.1, with its database, cache, daemons and seeded data.
+
+``Sandbox(dir).up()`` makes or restarts it, ``down()`` stops exactly what it started,
+``status()`` tells what runs, ``env_lines(account)`` prints the shell lines that point the
+``rucio`` command and ``RucioBrowser()`` at it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import processes
+from .layout import (
+    ALL_RSES,
+    DEFAULT_ACCOUNT,
+    DEFAULT_SERVER_PORT,
+    DESTINATION_RSE,
+    FORMAT_VERSION,
+    USER_ACCOUNTS,
+    SandboxLayout,
+)
+from .postgres import PostgresCluster, find_bindir
+from .processes import ProcessRecord, SandboxError
+from .serverenv import RUCIO_VERSION, ensure_server_env
+
+Log = Callable[[str], None]
+
+_SERVER_SIDE = Path(__file__).parent / "server_side"
+
+
+def default_dir() -> Path:
+    explicit = os.environ.get("RUCIO_WIDGETS_SANDBOX")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "rucio-widgets" / "sandbox"
+
+
+@dataclass
+class SandboxState:
+    """What ``sandbox.json`` records between commands."""
+
+    db: str
+    ports: dict[str, int | None]
+    format: int = FORMAT_VERSION
+    rucio_version: str = RUCIO_VERSION
+    bootstrapped: bool = False
+    seeded: bool = False
+    processes: list[ProcessRecord] = field(default_factory=list)
+    postgres_pid: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": self.format,
+            "rucio_version": self.rucio_version,
+            "db": self.db,
+            "ports": self.ports,
+            "bootstrapped": self.bootstrapped,
+            "seeded": self.seeded,
+            "processes": [p.to_json() for p in self.processes],
+            "postgres_pid": self.postgres_pid,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SandboxState:
+        return cls(
+            db=str(data["db"]),
+            ports=dict(data.get("ports", {})),
+            format=int(data.get("format", 0)),
+            rucio_version=str(data.get("rucio_version", "?")),
+            bootstrapped=bool(data.get("bootstrapped")),
+            seeded=bool(data.get("seeded")),
+            processes=[ProcessRecord.from_json(p) for p in data.get("processes", [])],
+            postgres_pid=data.get("postgres_pid"),
+        )
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    directory: Path
+    exists: bool
+    db: str | None
+    server_url: str | None
+    running: dict[str, bool]
+    seeded: bool
+
+    @property
+    def up(self) -> bool:
+        return bool(self.running) and all(self.running.values())
+
+    def describe(self) -> str:
+        if not self.exists:
+            return f"No sandbox at {self.directory} (run `rucio-widgets sandbox up`)."
+        lines = [f"Sandbox at {self.directory} ({self.db}, rucio {RUCIO_VERSION})"]
+        lines.append(f"  server: {self.server_url}")
+        for name, alive in self.running.items():
+            lines.append(f"  {name}: {'running' if alive else 'stopped'}")
+        lines.append(f"  data: {'seeded' if self.seeded else 'not seeded'}")
+        return "\n".join(lines)
+
+
+class Sandbox:
+    def __init__(self, directory: Path | str | None = None, *, log: Log | None = None) -> None:
+        self.dir = Path(directory).expanduser().resolve() if directory else default_dir()
+        self.layout = SandboxLayout(self.dir)
+        self.log: Log = log or (lambda message: print(message, file=sys.stderr, flush=True))
+
+    # --- state -------------------------------------------------------------------------
+    def _load_state(self) -> SandboxState | None:
+        path = self.layout.state_file
+        if not path.exists():
+            return None
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError) as exc:
+            raise SandboxError(
+                f"{path} is unreadable ({exc}): remove {self.dir} to start afresh."
+            ) from exc
+        state = SandboxState.from_json(data)
+        if state.format != FORMAT_VERSION or state.rucio_version != RUCIO_VERSION:
+            raise SandboxError(
+                f"The sandbox at {self.dir} was made by another version (format "
+                f"{state.format}, rucio {state.rucio_version}; this one needs format "
+                f"{FORMAT_VERSION}, rucio {RUCIO_VERSION}): stop it with `rucio-widgets sandbox "
+                f"down --dir {self.dir}`, then remove the folder or pass another --dir."
+            )
+        return state
+
+    def _save_state(self, state: SandboxState) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        tmp = self.layout.state_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state.to_json(), indent=2) + "\n")
+        os.replace(tmp, self.layout.state_file)
+
+    def secrets(self) -> dict[str, str]:
+        """Passwords of the sandbox's accounts and database (made once, kept 0600)."""
+        path = self.layout.secrets_file
+        if path.exists():
+            return dict(json.loads(path.read_text()))
+        made = {name: secrets.token_urlsafe(12) for name in ("root", *USER_ACCOUNTS, "postgres")}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.chmod(0o700)
+        with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
+            json.dump(made, out)
+        return made
+
+    @property
+    def accounts(self) -> tuple[str, ...]:
+        return ("root", *USER_ACCOUNTS)
+
+    def server_url(self) -> str:
+        state = self._load_state()
+        if state is None or not state.ports.get("server"):
+            raise SandboxError(f"No sandbox at {self.dir}: run `rucio-widgets sandbox up` first.")
+        return f"http://127.0.0.1:{state.ports['server']}"
+
+    # --- up ------------------------------------------------------------------------------
+    def up(self, *, db: str | None = None, port: int | None = None) -> StatusReport:
+        state = self._load_state()
+        if state is not None and any(processes.is_running(p) for p in state.processes):
+            self.log(f"Sandbox at {self.dir} is running: restarting it.")
+            self.down(quiet=True)
+            state = self._load_state()
+        db = self._choose_db(db, state)
+        if state is None:
+            state = SandboxState(db=db, ports={})
+        elif state.db != db:
+            raise SandboxError(
+                f"The sandbox at {self.dir} uses {state.db}, not {db}: drop --db, or use "
+                "another --dir for a second sandbox."
+            )
+        state.ports["server"] = self._choose_server_port(port, state)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        started: list[ProcessRecord] = []
+        try:
+            self._up(state, started)
+        except BaseException as exc:
+            # An interrupted or failed up leaves nothing running.
+            self.log("Stopping what this `up` started ...")
+            self._stop_all(state)
+            self._save_state(state)
+            if isinstance(exc, KeyboardInterrupt):
+                raise SandboxError("Interrupted: nothing of the sandbox is left running.") from exc
+            raise
+        return self.status()
+
+    def _choose_db(self, requested: str | None, state: SandboxState | None) -> str:
+        if requested not in (None, "postgresql", "sqlite"):
+            raise SandboxError(f"--db must be postgresql or sqlite, not {requested!r}.")
+        if requested:
+            return requested
+        if state is not None:
+            return state.db
+        if find_bindir() is not None:
+            return "postgresql"
+        self.log("PostgreSQL is not installed: using SQLite (fine for trying the browser).")
+        return "sqlite"
+
+    def _choose_server_port(self, requested: int | None, state: SandboxState) -> int:
+        if requested is not None:
+            if not processes.port_is_free(requested):
+                raise SandboxError(
+                    f"Port {requested} on 127.0.0.1 is in use by another program: "
+                    "pass another --port."
+                )
+            return requested
+        preferred = state.ports.get("server") or DEFAULT_SERVER_PORT
+        if processes.port_is_free(preferred):
+            return preferred
+        chosen = processes.free_port()
+        self.log(f"Port {preferred} is in use by another program: the server takes {chosen}.")
+        return chosen
+
+    def _up(self, state: SandboxState, started: list[ProcessRecord]) -> None:
+        t0 = time.monotonic()
+        python = ensure_server_env(self.log)
+        passwords = self.secrets()
+        for sub in ("logs", "logs/trace", "tokens"):
+            (self.dir / sub).mkdir(parents=True, exist_ok=True)
+        fresh = not (state.bootstrapped and state.seeded)
+
+        database_url, new_database = self._start_database(state, passwords["postgres"], fresh)
+        fresh = fresh or new_database
+        self._save_state(state)
+        memcached_port = self._start_memcached(state)
+        self._save_state(state)
+        self._write_server_config(database_url, memcached_port, passwords["root"])
+        server_env = {**os.environ, "RUCIO_CONFIG": str(self.layout.server_config)}
+        server_env.pop("RUCIO_HOME", None)
+        if fresh:
+            self._reset_storage()
+            state.seeded = state.bootstrapped = False
+            processes.run([str(python), str(_SERVER_SIDE / "bootstrap.py")], env=server_env,
+                          what="Creating Rucio's schema and root account", timeout=300)
+            state.bootstrapped = True
+            self._save_state(state)
+
+        self._start_server(state, python, server_env)
+        self._save_state(state)
+        self._write_client_configs(state)
+        if not state.seeded:
+            t_seed = time.monotonic()
+            self.log("Seeding accounts, RSEs and the demo catalogue ...")
+            self._seed()
+            state.seeded = True
+            self._save_state(state)
+            self.log(f"Seeded in {time.monotonic() - t_seed:.1f} s.")
+        self._start_daemons(state, python, server_env)
+        self._save_state(state)
+        self.log(f"Sandbox up in {time.monotonic() - t0:.1f} s: {self.server_url()}")
+
+    def _start_database(
+        self, state: SandboxState, password: str, fresh: bool
+    ) -> tuple[str, bool]:
+        """Start the database; return its URL and whether it is new (empty)."""
+        if state.db == "sqlite":
+            new = fresh or not self.layout.sqlite_db.exists()
+            if new:
+                self.layout.sqlite_db.unlink(missing_ok=True)
+            return f"sqlite:///{self.layout.sqlite_db}", new
+        port = processes.free_port()
+        state.ports["postgres"] = port
+        cluster = PostgresCluster(self.dir, port, password)
+        if not cluster.exists():
+            cluster.init()
+            fresh = True
+        cluster.stop()  # a cluster left by a killed session would hold its data folder
+        state.postgres_pid = cluster.start()
+        if fresh:
+            cluster.recreate_database()
+        return cluster.url, fresh
+
+    def _start_memcached(self, state: SandboxState) -> int:
+        binary = shutil.which("memcached")
+        if binary is None:
+            # Point Rucio at a port where nothing listens, never at a shared default one.
+            self.log("memcached is not installed: the server runs without a cache (slower "
+                     "replica listings; Debian: apt-get install memcached).")
+            state.ports["memcached"] = None
+            return processes.free_port()
+        port = processes.free_port()
+        argv = [binary, "-l", "127.0.0.1", "-p", str(port), "-U", "0", "-m", "64"]
+        if os.geteuid() == 0:
+            argv += ["-u", "nobody"]
+        _, record = processes.start("memcached", argv, log_path=self.layout.logs / "memcached.log")
+        state.processes.append(record)
+        state.ports["memcached"] = port
+        processes.wait_for_port(port, timeout=10, what="memcached")
+        return port
+
+    def _write_server_config(self, database_url: str, cache_port: int, root_password: str) -> None:
+        from rucio_widgets.sandbox import serverenv
+
+        site_packages = next(
+            (serverenv.server_env_dir() / "lib").glob("python3*/site-packages")
+        )
+        migrate_repo = site_packages / "rucio" / "db" / "sqla" / "migrate_repo"
+        self.layout.server_config.parent.mkdir(parents=True, exist_ok=True)
+        self.layout.alembic_ini.write_text(
+            "[alembic]\n"
+            f"script_location = {migrate_repo}\n"
+            f"sqlalchemy.url = {database_url}\n"
+            # alembic's env.py configures logging from this file: it needs these sections.
+            "\n[loggers]\nkeys = root\n\n[handlers]\nkeys = console\n\n"
+            "[formatters]\nkeys = generic\n\n[logger_root]\nlevel = WARN\nhandlers = console\n\n"
+            "[handler_console]\nclass = StreamHandler\nargs = (sys.stderr,)\nformatter = generic\n\n"
+            "[formatter_generic]\nformat = %%(levelname)s [%%(name)s] %%(message)s\n"
+        )
+        config = f"""\
+[common]
+logdir = {self.layout.logs}
+loglevel = WARNING
+mailtemplatedir = {self.layout.etc / 'mail_templates'}
+
+[trace]
+tracedir = {self.layout.logs / 'trace'}
+
+[nongrid-trace]
+tracedir = {self.layout.logs / 'trace'}
+
+[database]
+default = {database_url}
+pool_size = 10
+max_overflow = 20
+
+[alembic]
+cfg = {self.layout.alembic_ini}
+
+[bootstrap]
+userpass_identity = root
+userpass_pwd = {root_password}
+userpass_email = root@localhost
+
+[policy]
+permission = generic
+schema = generic
+lfn2pfn_algorithm_default = hash
+support = https://github.com/rucio/rucio/issues/
+support_rucio = https://github.com/rucio/rucio/issues/
+
+[conveyor]
+transfertool = mock
+scheme = file
+use_preparer = False
+
+[cache]
+url = 127.0.0.1:{cache_port}
+
+[api]
+endpoints = accountlimits, accounts, auth, config, credentials, dids, export, heartbeats, identities, import, lifetime_exceptions, locks, meta_conventions, ping, redirect, replicas, requests, rses, rules, scopes, subscriptions, vos
+"""
+        _write_private(self.layout.server_config, config)
+
+    def _start_server(self, state: SandboxState, python: Path, env: dict[str, str]) -> None:
+        port = state.ports["server"]
+        argv = [
+            str(python), "-m", "flask", "--app", "rucio.web.rest.flaskapi.v1.main:application",
+            "run", "--host", "127.0.0.1", "--port", str(port), "--with-threads", "--no-reload",
+        ]
+        log_path = self.layout.logs / "server.log"
+        proc, record = processes.start("server", argv, log_path=log_path, env=env, cwd=self.dir)
+        state.processes.append(record)
+        answer = processes.wait_for_http(
+            f"http://127.0.0.1:{port}/ping", timeout=90, proc=proc, log_path=log_path,
+            what="The Rucio server",
+        )
+        if RUCIO_VERSION not in answer.decode(errors="replace"):
+            raise SandboxError(f"Port {port} answered /ping with {answer!r}: not our server.")
+
+    def _start_daemons(self, state: SandboxState, python: Path, env: dict[str, str]) -> None:
+        argv = [str(python), str(_SERVER_SIDE / "daemons.py"), "--interval", "1"]
+        _, record = processes.start("daemons", argv, log_path=self.layout.logs / "daemons.log",
+                                    env=env, cwd=self.dir)
+        state.processes.append(record)
+
+    def _reset_storage(self) -> None:
+        for rse in ALL_RSES:
+            shutil.rmtree(self.layout.rse_dir(rse), ignore_errors=True)
+        for folder in ("tokens", "downloads", "payload"):
+            shutil.rmtree(self.dir / folder, ignore_errors=True)
+
+    def _seed(self) -> None:
+        env = {**os.environ, "RUCIO_CONFIG": str(self.layout.client_config("root"))}
+        env.pop("RUCIO_HOME", None)
+        log_path = self.layout.logs / "seed.log"
+        with open(log_path, "ab") as log:
+            done = subprocess.run(
+                [sys.executable, "-m", "rucio_widgets.sandbox.seed", "--dir", str(self.dir)],
+                env=env, stdout=log, stderr=subprocess.STDOUT, check=False,
+            )
+        if done.returncode != 0:
+            raise SandboxError(
+                f"Seeding failed (exit {done.returncode}); see {log_path}:\n"
+                + processes.tail(log_path, 25)
+            )
+
+    # --- client configuration --------------------------------------------------------------
+    def _write_client_configs(self, state: SandboxState) -> None:
+        passwords = self.secrets()
+        url = f"http://127.0.0.1:{state.ports['server']}"
+        for account in self.accounts:
+            token_dir = self.layout.token_dir(account)
+            token_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            download_dir = self.layout.download_dir(account)
+            # One config file per account, each with its own token file: accounts never
+            # share a cached token, and no token lands in the shared system temp dir.
+            config = f"""\
+[client]
+rucio_host = {url}
+auth_host = {url}
+auth_type = userpass
+username = {account}
+password = {passwords[account]}
+account = {account}
+request_retries = 2
+auth_token_file_path = {token_dir / 'token'}
+
+[widgets]
+mode = replica
+destination_rse = {DESTINATION_RSE}
+rse_mount_path = {self.layout.mount_path}
+path_begins_at = {self.layout.path_begins_at}
+download_dir = {download_dir}
+replication_rule_lifetime_days = 7
+"""
+            _write_private(self.layout.client_config(account), config)
+
+    def env_lines(self, account: str = DEFAULT_ACCOUNT) -> str:
+        if account not in self.accounts:
+            raise SandboxError(
+                f"No account {account!r} in the sandbox: use one of {', '.join(self.accounts)}."
+            )
+        config = self.layout.client_config(account)
+        if not config.exists():
+            raise SandboxError(f"No sandbox at {self.dir}: run `rucio-widgets sandbox up` first.")
+        return (
+            f"export RUCIO_CONFIG={_shell_quote(str(config))}\n"
+            "unset RUCIO_HOME RUCIO_ACCOUNT RUCIO_AUTH_TYPE\n"
+        )
+
+    # --- down / status ---------------------------------------------------------------------
+    def down(self, *, quiet: bool = False) -> bool:
+        """Stop the sandbox's processes; False when nothing was running."""
+        state = self._load_state()
+        if state is None:
+            if not quiet:
+                self.log(f"No sandbox at {self.dir}: nothing to stop.")
+            return False
+        stopped = self._stop_all(state)
+        self._save_state(state)
+        if not quiet:
+            self.log(f"Stopped {', '.join(stopped)}." if stopped else
+                     f"The sandbox at {self.dir} was not running.")
+        return bool(stopped)
+
+    def _stop_all(self, state: SandboxState) -> list[str]:
+        stopped = []
+        # Daemons and server first, so nothing writes to the database while it stops.
+        order = {"daemons": 0, "server": 1, "memcached": 2}
+        for record in sorted(state.processes, key=lambda r: order.get(r.name, 9)):
+            if processes.stop(record):
+                stopped.append(record.name)
+        state.processes = []
+        if state.db == "postgresql" and state.ports.get("postgres"):
+            cluster = PostgresCluster(self.dir, int(state.ports["postgres"] or 0), "")
+            if cluster.postmaster_pid() is not None:
+                cluster.stop()
+                stopped.append("postgresql")
+        state.postgres_pid = None
+        return stopped
+
+    def status(self) -> StatusReport:
+        state = self._load_state()
+        if state is None:
+            return StatusReport(self.dir, False, None, None, {}, False)
+        running = {p.name: processes.is_running(p) for p in state.processes}
+        for name in ("server", "daemons"):
+            running.setdefault(name, False)
+        if state.db == "postgresql":
+            cluster = PostgresCluster(self.dir, int(state.ports.get("postgres") or 0), "")
+            pid = cluster.postmaster_pid()
+            running["postgresql"] = pid is not None and processes.process_start_time(pid) is not None
+        url = f"http://127.0.0.1:{state.ports.get('server')}"
+        return StatusReport(self.dir, True, state.db, url, running, state.seeded)
+
+    def remove(self) -> None:
+        """Stop the sandbox and delete its folder and database cluster."""
+        with contextlib.suppress(SandboxError):
+            self.down(quiet=True)
+        if find_bindir() is not None:
+            PostgresCluster(self.dir, 0, "").remove()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
+        out.write(text)
+
+
+def _shell_quote(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)
+
+
+@contextlib.contextmanager
+def running_sandbox(directory: Path, **kwargs: Any) -> Iterator[Sandbox]:
+    """A sandbox that is up inside the block and stopped after it, whatever happens."""
+    sandbox = Sandbox(directory)
+    try:
+        sandbox.up(**kwargs)
+        yield sandbox
+    finally:
+        sandbox.down(quiet=True)

@@ -1,0 +1,204 @@
+"""Starting, finding and stopping the sandbox's own processes, and the ports they use.
+
+Every long-running process is started in a new session (its own process group) and its
+PID and start time are recorded, so ``down`` stops exactly what the sandbox started: a PID
+that was reused by another program since is recognised by its different start time and is
+left alone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class SandboxError(RuntimeError):
+    """Something stopped the sandbox; the message says what and what to do next."""
+
+
+@dataclass(frozen=True)
+class ProcessRecord:
+    name: str
+    pid: int
+    start_time: str  # field 22 of /proc/PID/stat: tells a reused PID apart
+
+    def to_json(self) -> dict[str, object]:
+        return {"name": self.name, "pid": self.pid, "start_time": self.start_time}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> ProcessRecord:
+        return cls(str(data["name"]), int(str(data["pid"])), str(data["start_time"]))
+
+
+def process_start_time(pid: int) -> str | None:
+    """The kernel's start time of ``pid``, or None when no such process runs."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The command name (field 2) may contain spaces and parentheses: split after its end.
+    fields = stat[stat.rfind(")") + 2 :].split()
+    if fields and fields[0] == "Z":  # a zombie has exited already
+        return None
+    return fields[19] if len(fields) > 19 else None
+
+
+def is_running(record: ProcessRecord) -> bool:
+    return process_start_time(record.pid) == record.start_time
+
+
+def start(
+    name: str,
+    argv: Sequence[str],
+    *,
+    log_path: Path,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> tuple[subprocess.Popen[bytes], ProcessRecord]:
+    """Start ``argv`` detached in its own process group, output appended to ``log_path``."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(
+            list(argv),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=dict(env) if env is not None else None,
+            cwd=cwd,
+            start_new_session=True,
+        )
+    started = process_start_time(proc.pid) or ""
+    return proc, ProcessRecord(name, proc.pid, started)
+
+
+def stop(record: ProcessRecord, timeout: float = 10.0) -> bool:
+    """Stop the process group of ``record`` (TERM, then KILL); False when it was not running."""
+    if not is_running(record):
+        return False
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(record.pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not is_running(record):
+            _reap(record.pid)
+            return True
+        _reap(record.pid)
+        time.sleep(0.1)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(record.pid, signal.SIGKILL)
+    _reap(record.pid)
+    return True
+
+
+def _reap(pid: int) -> None:
+    """Collect a child that has exited, so it does not linger as a zombie."""
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port(host: str = "127.0.0.1", avoid: Sequence[int] = ()) -> int:
+    """A TCP port that nothing listens on now (the kernel picks it)."""
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind((host, 0))
+            port = int(sock.getsockname()[1])
+        if port not in avoid:
+            return port
+    raise SandboxError("Could not find a free TCP port on 127.0.0.1.")
+
+
+def wait_for_http(
+    url: str,
+    *,
+    timeout: float,
+    proc: subprocess.Popen[bytes] | None = None,
+    log_path: Path | None = None,
+    what: str = "the server",
+) -> bytes:
+    """Poll ``url`` until it answers 200; fail early when ``proc`` exits meanwhile."""
+    deadline = time.monotonic() + timeout
+    last_error = ""
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise SandboxError(
+                f"{what} exited with code {proc.returncode} while starting; "
+                f"see {log_path}:\n{tail(log_path)}"
+            )
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return bytes(response.read())
+        except (urllib.error.URLError, OSError) as exc:
+            last_error = str(exc)
+        time.sleep(0.2)
+    raise SandboxError(
+        f"{what} did not answer at {url} within {timeout:.0f} s ({last_error}); "
+        f"see {log_path}:\n{tail(log_path)}"
+    )
+
+
+def wait_for_port(port: int, *, timeout: float, what: str, host: str = "127.0.0.1") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.settimeout(0.5)
+            if sock.connect_ex((host, port)) == 0:
+                return
+        time.sleep(0.1)
+    raise SandboxError(f"{what} did not listen on {host}:{port} within {timeout:.0f} s.")
+
+
+def tail(path: Path | None, lines: int = 15) -> str:
+    if path is None:
+        return ""
+    try:
+        content = path.read_text(errors="replace").splitlines()
+    except OSError:
+        return ""
+    return "\n".join(content[-lines:])
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    what: str,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 600,
+    cwd: Path | None = None,
+) -> str:
+    """Run a short command to completion; raise SandboxError with its output when it fails."""
+    try:
+        done = subprocess.run(
+            list(argv),
+            env=dict(env) if env is not None else None,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=cwd,
+            check=False,
+        )
+    except FileNotFoundError as exc:
+        raise SandboxError(f"{what} failed: {argv[0]} is not installed ({exc}).") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise SandboxError(f"{what} took longer than {timeout:.0f} s and was stopped.") from exc
+    if done.returncode != 0:
+        output = (done.stdout + done.stderr).strip().splitlines()
+        raise SandboxError(f"{what} failed (exit {done.returncode}):\n" + "\n".join(output[-25:]))
+    return done.stdout
