@@ -1,0 +1,60 @@
+"""Test fixtures: one real Rucio sandbox per session, on free ports, stopped afterwards.
+
+Set RUCIO_WIDGETS_TEST_SANDBOX=DIR to reuse a sandbox folder across runs while developing
+(it is started if needed and left running); otherwise a fresh one is made in a temp folder
+and stopped, with its database, when the session ends, whatever the tests did.
+RUCIO_WIDGETS_TEST_DB=sqlite|postgresql picks the database (default: PostgreSQL if present).
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from rucio_widgets.sandbox import Sandbox
+from rucio_widgets.sandbox.postgres import PostgresCluster
+from rucio_widgets.sandbox.processes import free_port
+from rucio_widgets.sandbox.testing import SandboxSession
+
+
+def _terminate_as_interrupt(signum: int, frame: object) -> None:
+    # pytest runs fixture teardowns on KeyboardInterrupt: make SIGTERM (CI timeouts) do so too.
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    signal.signal(signal.SIGTERM, _terminate_as_interrupt)
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxSession]:
+    reuse = os.environ.get("RUCIO_WIDGETS_TEST_SANDBOX")
+    directory = Path(reuse) if reuse else tmp_path_factory.mktemp("sandbox")
+    handle = Sandbox(directory)
+    # Every rucio client in this process reads alice's config; other accounts get their own
+    # clients with explicit credentials (SandboxSession.client).
+    os.environ["RUCIO_CONFIG"] = str(handle.layout.client_config("alice"))
+    os.environ.pop("RUCIO_HOME", None)
+    os.environ.pop("RUCIO_ACCOUNT", None)
+    if reuse:
+        if not handle.status().up:
+            handle.up()
+        yield SandboxSession(handle)
+        return
+
+    def stop() -> None:
+        handle.down(quiet=True)
+        PostgresCluster(handle.dir, 0, "").remove()
+
+    atexit.register(stop)  # a backstop if teardown never runs
+    try:
+        handle.up(port=free_port(), db=os.environ.get("RUCIO_WIDGETS_TEST_DB") or None)
+        yield SandboxSession(handle)
+    finally:
+        stop()
+        atexit.unregister(stop)
