@@ -1,3 +1,48 @@
-"""Browse, filter and fetch Rucio data from a notebook."""
+"""Browse, filter and fetch Rucio data from a notebook.
+
+``RucioBrowser`` is the widget; the error types are what it (and the Python API) raise.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .errors import (
+    AuthenticationError,
+    ConfigurationError,
+    InvalidQueryError,
+    NotAvailableError,
+    NotFoundError,
+    PermissionDeniedError,
+    QuotaExceededError,
+    RucioWidgetsError,
+    ServerUnavailableError,
+)
+
+if TYPE_CHECKING:
+    from .widget import RucioBrowser
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "AuthenticationError",
+    "ConfigurationError",
+    "InvalidQueryError",
+    "NotAvailableError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "QuotaExceededError",
+    "RucioBrowser",
+    "RucioWidgetsError",
+    "ServerUnavailableError",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # The widget module needs the built front end and anywidget; import it on first use so
+    # the sandbox, the errors and the pure helpers work without them.
+    if name == "RucioBrowser":
+        from .widget import RucioBrowser
+
+        return RucioBrowser
+    raise AttributeError(f"module 'rucio_widgets' has no attribute {name!r}")

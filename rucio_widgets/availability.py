@@ -1,0 +1,67 @@
+"""Pure rules of availability: where a file is locally, and what a collection's state is.
+
+Replica mode (as the Rucio JupyterLab extension): a file is local when it has an AVAILABLE
+replica on the destination RSE, and its path is ``rse_mount_path`` joined with the PFN's
+path after dropping the first ``path_begins_at`` segments.
+
+Download mode: a file is local when ``download_dir/<scope>/<name>`` exists with the
+expected size; names that would escape ``download_dir`` are refused.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlparse
+
+from .errors import InvalidQueryError
+from .protocol import AVAILABLE, EMPTY, NOT_AVAILABLE, PARTIALLY_AVAILABLE, RowStatus
+
+
+def pfn_to_local_path(pfn: str, rse_mount_path: str, path_begins_at: int) -> str:
+    """The extension's mapping: mount path + PFN path without its first N segments.
+
+    >>> pfn_to_local_path("file://localhost/data/nas/rucio/mc20/06/b4/f.csv", "/mnt/rucio", 3)
+    '/mnt/rucio/mc20/06/b4/f.csv'
+    """
+    path = unquote(urlparse(pfn).path)
+    suffix = path.strip("/").split("/", path_begins_at)[-1]
+    return os.path.join(rse_mount_path, suffix)
+
+
+def download_path(download_dir: str, scope: str, name: str) -> str:
+    """Where download mode keeps ``scope:name``: ``download_dir/scope/name``.
+
+    Rucio names may contain ``/``; they become sub-folders. A scope or name that would
+    leave ``download_dir`` (``..``, absolute paths) is refused rather than followed.
+    """
+    base = Path(download_dir).expanduser().resolve()
+    parts = PurePosixPath(scope, name).parts
+    if any(part in ("..", "") for part in parts) or PurePosixPath(name).is_absolute():
+        raise InvalidQueryError(
+            f"DID `{scope}:{name}` cannot be stored below the download folder.",
+            "Rename it in Rucio, or fetch it with the rucio command.",
+        )
+    target = base.joinpath(*parts).resolve()
+    if base != target and base not in target.parents:
+        raise InvalidQueryError(f"DID `{scope}:{name}` points outside the download folder.")
+    return str(target)
+
+
+def collection_status(available: int | None, total: int | None) -> RowStatus:
+    """A dataset's or container's badge from its counts of available and total files."""
+    if total is None:
+        return {"status": NOT_AVAILABLE} if not available else {"status": PARTIALLY_AVAILABLE,
+                                                                "available": available}
+    if total == 0:
+        return {"status": EMPTY, "available": 0, "total": 0}
+    done = min(available or 0, total)
+    if done >= total:
+        return {"status": AVAILABLE, "available": done, "total": total}
+    if done > 0:
+        return {"status": PARTIALLY_AVAILABLE, "available": done, "total": total}
+    return {"status": NOT_AVAILABLE, "available": 0, "total": total}
+
+
+def file_status(local: bool) -> RowStatus:
+    return {"status": AVAILABLE if local else NOT_AVAILABLE}

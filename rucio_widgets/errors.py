@@ -1,0 +1,134 @@
+"""The project's exceptions, and the translation of Rucio's into words a user can act on.
+
+Every error the browser shows or raises is a ``RucioWidgetsError`` with a ``message`` (what
+went wrong) and a ``hint`` (what to do next). ``translate`` maps the Rucio client's typed
+exceptions (and connection failures) onto that hierarchy; the panel shows the same text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class RucioWidgetsError(Exception):
+    """Base of every error rucio-widgets raises."""
+
+    default_hint = ""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        self.message = message
+        self.hint = self.default_hint if hint is None else hint
+        super().__init__(f"{message} {self.hint}".strip())
+
+    def to_panel(self) -> dict[str, str]:
+        """What the panel's error banner shows."""
+        return {"message": self.message, "hint": self.hint, "kind": type(self).__name__}
+
+
+class ConfigurationError(RucioWidgetsError):
+    """A setting is missing or wrong; the message names it."""
+
+
+class InvalidQueryError(RucioWidgetsError, ValueError):
+    """The search text or a filter cannot be understood."""
+
+
+class AuthenticationError(RucioWidgetsError):
+    default_hint = "Check the account and credentials in rucio.cfg, then try again."
+
+
+class ServerUnavailableError(RucioWidgetsError):
+    default_hint = "Check that the Rucio server is up and reachable, then try again."
+
+
+class NotFoundError(RucioWidgetsError, LookupError):
+    pass
+
+
+class PermissionDeniedError(RucioWidgetsError):
+    default_hint = "Ask the Rucio administrators for the permission, or use your own scope."
+
+
+class QuotaExceededError(RucioWidgetsError):
+    default_hint = "Free space (remove old rules) or ask for a larger quota on that RSE."
+
+
+class NotAvailableError(RucioWidgetsError):
+    """Some selected files have no local path (yet); ``missing`` maps DID -> state."""
+
+    def __init__(self, message: str, hint: str | None = None,
+                 missing: dict[str, str] | None = None) -> None:
+        super().__init__(message, hint)
+        self.missing = dict(missing or {})
+
+
+class CancelledError(RucioWidgetsError):
+    """The work was cancelled (a newer search replaced it)."""
+
+
+def _rucio_exceptions() -> Any:
+    from rucio.common import exception
+
+    return exception
+
+
+def _details(exc: BaseException) -> str:
+    """Rucio's own message without its generic first line."""
+    text = str(exc).strip()
+    if "Details:" in text:
+        text = text.split("Details:", 1)[1].strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def translate(exc: BaseException, *, doing: str = "") -> RucioWidgetsError:
+    """A RucioWidgetsError for ``exc`` (raised by the Rucio client while ``doing`` ...)."""
+    if isinstance(exc, RucioWidgetsError):
+        return exc
+    where = f" while {doing}" if doing else ""
+    try:
+        rex = _rucio_exceptions()
+    except ImportError:  # pragma: no cover - rucio-clients is a dependency
+        return RucioWidgetsError(f"{type(exc).__name__}{where}: {exc}")
+    details = _details(exc)
+    if isinstance(exc, rex.CannotAuthenticate):
+        return AuthenticationError(f"Rucio did not accept the credentials{where}: {details}.")
+    if isinstance(exc, rex.DataIdentifierNotFound):
+        return NotFoundError(f"Not found{where}: {details}.",
+                             "Check the scope and name (it may have been deleted).")
+    if isinstance(exc, rex.ScopeNotFound):
+        return NotFoundError(f"Unknown scope{where}: {details}.", "Pick a scope from the list.")
+    if isinstance(exc, rex.AccessDenied):
+        return PermissionDeniedError(f"Rucio refused this{where}: {details}.")
+    if isinstance(exc, rex.InsufficientAccountLimit):
+        return QuotaExceededError(f"Over quota{where}: {details}.")
+    if isinstance(exc, rex.RSENotFound):
+        return ConfigurationError(f"Unknown RSE{where}: {details}.",
+                                  "Check destination_rse (or the RSE expression you typed).")
+    if isinstance(exc, rex.InvalidRSEExpression):
+        return ConfigurationError(f"The RSE expression matches no RSE{where}: {details}.",
+                                  "Check destination_rse (or the RSE expression you typed).")
+    if isinstance(exc, rex.InvalidMetadata):
+        return InvalidQueryError(f"The server does not know a filter key{where}: {details}.",
+                                 "Use keys such as datatype, run_number, project, events.")
+    if isinstance(exc, rex.UnsupportedOperation):
+        return InvalidQueryError(f"Rucio cannot do this{where}: {details}.")
+    if isinstance(exc, rex.InvalidObject):
+        return InvalidQueryError(f"Rucio rejected the request{where}: {details}.")
+    if isinstance(exc, rex.ConfigNotFound):
+        return ConfigurationError(
+            f"No rucio.cfg found{where}.",
+            "Set RUCIO_CONFIG to your rucio.cfg, or pass rucio_host= and account= to the "
+            "browser.",
+        )
+    if isinstance(exc, rex.ServerConnectionException) or _is_connection_error(exc):
+        return ServerUnavailableError(f"Cannot reach the Rucio server{where}.")
+    if isinstance(exc, rex.RucioException):
+        return RucioWidgetsError(f"Rucio answered with an error{where}: {details}.")
+    return RucioWidgetsError(f"Unexpected {type(exc).__name__}{where}: {exc}",
+                             "This looks like a bug in rucio-widgets; please report it.")
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    return bool(names & {"ConnectionError", "ConnectError", "ReadTimeout", "ConnectTimeout",
+                         "RemoteProtocolError", "Timeout", "TimeoutException"})

@@ -1,0 +1,331 @@
+"""Everything rucio-widgets asks of Rucio, in one place; returns plain data, knows no widgets.
+
+Listings that can be long (searches, a collection's content, a dataset's files) are read
+as streams over httpx, with the Rucio client's own token and error mapping, so a reader
+can stop after the first page and close the connection when a newer search replaces it.
+Replica lookups are bulk: at most 1,000 DIDs per ``list_replicas`` call, restricted to the
+RSEs that matter, with a ``random`` sort (the default geoip sort is wasted server work when
+the answer is wanted for one destination).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote_plus
+
+import httpx
+
+from .config import Settings
+from .errors import AuthenticationError, RucioWidgetsError, translate
+
+log = logging.getLogger(__name__)
+
+#: ``list_replicas`` refuses more DIDs than this in one call.
+REPLICA_CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class DIDRow:
+    scope: str
+    name: str
+    type: str  # FILE | DATASET | CONTAINER
+    bytes: int | None = None
+    length: int | None = None
+
+    @property
+    def did(self) -> str:
+        return f"{self.scope}:{self.name}"
+
+    @classmethod
+    def from_rucio(cls, data: dict[str, Any]) -> DIDRow:
+        kind = data.get("did_type") or data.get("type") or "FILE"
+        return cls(
+            scope=str(data["scope"]),
+            name=str(data["name"]),
+            type=str(kind).upper().replace("DIDTYPE.", ""),
+            bytes=data.get("bytes"),
+            length=data.get("length"),
+        )
+
+
+@dataclass(frozen=True)
+class FileReplicas:
+    """Where one file has replicas: RSE -> PFNs (only AVAILABLE replicas unless all_states)."""
+
+    did: str
+    bytes: int | None
+    pfns: dict[str, list[str]]
+    states: dict[str, str]
+
+
+class JsonLineStream:
+    """A GET whose answer is read line by line; ``close()`` stops it from any thread."""
+
+    def __init__(self, service: RucioService, path: str, params: dict[str, Any] | None,
+                 doing: str) -> None:
+        self._service = service
+        self._path = path
+        self._params = params
+        self._doing = doing
+        self._response: httpx.Response | None = None
+        self._closed = threading.Event()
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for attempt in (1, 2):
+            if self._closed.is_set():
+                return
+            response = self._service._open_stream(self._path, self._params)
+            self._response = response
+            try:
+                if response.status_code == 401 and attempt == 1:
+                    self._service.refresh_token()
+                    continue
+                if response.status_code != 200:
+                    raise self._service._error_from(response, self._doing)
+                for line in response.iter_lines():
+                    if self._closed.is_set():
+                        return
+                    if line:
+                        yield json.loads(line)
+                return
+            except httpx.HTTPError as exc:
+                if self._closed.is_set():
+                    return  # closed from another thread: the reader stops quietly
+                raise translate(exc, doing=self._doing) from exc
+            finally:
+                response.close()
+
+    def close(self) -> None:
+        self._closed.set()
+        response = self._response
+        if response is not None:
+            response.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed.is_set()
+
+
+class RucioService:
+    """The Rucio calls of rucio-widgets. Thread-safe; every call blocks: run it on a worker."""
+
+    def __init__(self, settings: Settings, client: Any = None) -> None:
+        self.settings = settings
+        self._client = client
+        self._lock = threading.Lock()
+        self._http: httpx.Client | None = None
+
+    # --- connection ------------------------------------------------------------------------
+    @property
+    def client(self) -> Any:
+        with self._lock:
+            if self._client is None:
+                self._client = self._make_client()
+            return self._client
+
+    def _make_client(self) -> Any:
+        from .rucioclient import client_for
+
+        s = self.settings
+        try:
+            return client_for(
+                rucio_host=s.rucio_host, auth_host=s.auth_host, account=s.account,
+                auth_type=s.auth_type, vo=s.vo, ca_cert=s.ca_cert,
+            )
+        except Exception as exc:
+            raise translate(exc, doing="signing in to Rucio") from exc
+
+    @property
+    def http(self) -> httpx.Client:
+        with self._lock:
+            if self._http is None:
+                client = self._client
+                verify: Any = True
+                if client is not None and client.ca_cert not in (None, True):
+                    verify = client.ca_cert
+                self._http = httpx.Client(
+                    timeout=httpx.Timeout(connect=10.0, read=300.0, write=30.0, pool=30.0),
+                    verify=verify,
+                )
+            return self._http
+
+    def refresh_token(self) -> None:
+        """Make the Rucio client fetch a fresh token (it does so on a 401 of its own)."""
+        try:
+            self.client.whoami()
+        except Exception as exc:
+            raise translate(exc, doing="renewing the Rucio token") from exc
+
+    def _headers(self) -> dict[str, str]:
+        client = self.client
+        headers = {"X-Rucio-Auth-Token": client.auth_token or "", "X-Rucio-VO": client.vo}
+        if client.account:
+            headers["X-Rucio-Account"] = client.account
+        return headers
+
+    def _open_stream(self, path: str, params: dict[str, Any] | None) -> httpx.Response:
+        from rucio.common.utils import build_url
+
+        url = build_url(self.client.host, path=path, params=params)
+        request = self.http.build_request("GET", url, headers=self._headers())
+        return self.http.send(request, stream=True)
+
+    def _error_from(self, response: httpx.Response, doing: str) -> RucioWidgetsError:
+        body = response.read()
+        exc_cls, message = self.client._get_exception(
+            headers=response.headers, status_code=response.status_code, data=body
+        )
+        return translate(exc_cls(message), doing=doing)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._http is not None:
+                self._http.close()
+                self._http = None
+
+    # --- who and where ------------------------------------------------------------------------
+    def whoami(self) -> dict[str, Any]:
+        return dict(self._call("asking who you are", lambda c: c.whoami()))
+
+    def list_scopes(self) -> list[str]:
+        return sorted(self._call("listing scopes", lambda c: list(c.list_scopes())))
+
+    def account_scopes(self, account: str) -> list[str]:
+        return sorted(self._call("listing your scopes",
+                                 lambda c: list(c.list_scopes_for_account(account))))
+
+    def rses(self, expression: str) -> list[str]:
+        """The RSEs an expression selects (raises when it selects none)."""
+        found = self._call(f"evaluating the RSE expression `{expression}`",
+                           lambda c: [r["rse"] for r in c.list_rses(expression)])
+        return sorted(found)
+
+    # --- listings (streams) -------------------------------------------------------------------
+    def search(self, scope: str, filters: list[dict[str, Any]], did_type: str) -> JsonLineStream:
+        """Stream the DIDs of ``scope`` matching ``filters`` (rows as DIDRow-ready dicts)."""
+        params = {"type": did_type, "filters": filters, "long": True, "recursive": False}
+        path = "/".join(["dids", quote_plus(scope), "dids", "search"])
+        return JsonLineStream(self, path, params, doing=f"searching {scope}")
+
+    def content(self, scope: str, name: str) -> JsonLineStream:
+        """Stream the direct children of a dataset or container."""
+        path = "/".join(["dids", quote_plus(scope), quote_plus(name), "dids"])
+        return JsonLineStream(self, path, None, doing=f"listing {scope}:{name}")
+
+    def files(self, scope: str, name: str) -> JsonLineStream:
+        """Stream every file below a DID (a file lists itself)."""
+        path = "/".join(["dids", quote_plus(scope), quote_plus(name), "files"])
+        return JsonLineStream(self, path, None, doing=f"listing the files of {scope}:{name}")
+
+    # --- bulk look-ups ------------------------------------------------------------------------
+    def get_did(self, scope: str, name: str) -> DIDRow:
+        data = self._call(f"looking up {scope}:{name}", lambda c: c.get_did(scope, name))
+        return DIDRow.from_rucio(data)
+
+    def metadata_bulk(self, dids: Sequence[tuple[str, str]]) -> dict[str, dict[str, Any]]:
+        """Column metadata (type, bytes, length, ...) of many DIDs in one call per 1,000."""
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(dids), REPLICA_CHUNK):
+            chunk = [{"scope": s, "name": n} for s, n in dids[start : start + REPLICA_CHUNK]]
+            rows = self._call("reading metadata",
+                              lambda c, chunk=chunk: list(c.get_metadata_bulk(chunk)))
+            for row in rows:
+                found[f"{row['scope']}:{row['name']}"] = row
+        return found
+
+    def replicas(
+        self,
+        files: Sequence[tuple[str, str]],
+        rse_expression: str | None,
+        *,
+        all_states: bool = False,
+    ) -> Iterator[FileReplicas]:
+        """Replicas of ``files`` on the RSEs of ``rse_expression``: one call per 1,000 files,
+        yielded as the server sends them (so paths appear progressively)."""
+        for start in range(0, len(files), REPLICA_CHUNK):
+            chunk = [{"scope": s, "name": n} for s, n in files[start : start + REPLICA_CHUNK]]
+            try:
+                stream = self.client.list_replicas(
+                    chunk, rse_expression=rse_expression, all_states=all_states,
+                    sort="random", resolve_archives=False, schemes=None,
+                )
+                for item in stream:
+                    yield FileReplicas(
+                        did=f"{item['scope']}:{item['name']}",
+                        bytes=item.get("bytes"),
+                        pfns={rse: list(pfns) for rse, pfns in (item.get("rses") or {}).items()},
+                        states={rse: str(state) for rse, state in
+                                (item.get("states") or {}).items()},
+                    )
+            except RucioWidgetsError:
+                raise
+            except Exception as exc:
+                raise translate(exc, doing="looking up replicas") from exc
+
+    def dataset_replicas(self, dids: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
+        """Per-RSE availability of datasets (available_length, length), one call in all."""
+        if not dids:
+            return []
+        chunk = [{"scope": s, "name": n} for s, n in dids]
+        return self._call("looking up dataset replicas",
+                          lambda c: list(c.list_dataset_replicas_bulk(chunk)))
+
+    def collection_replicas(self, scope: str, name: str) -> list[dict[str, Any]]:
+        """Per-RSE availability of a container (deep: computed from its datasets' files)."""
+        return self._call(f"looking up replicas of {scope}:{name}",
+                          lambda c: list(c.list_dataset_replicas(scope, name, deep=True)))
+
+    def details(self, scope: str, name: str) -> dict[str, Any]:
+        """Metadata, replicas and rules of one DID, for the details pane."""
+        client = self.client
+        did = self.get_did(scope, name)
+        metadata: dict[str, Any] = {}
+        for plugin in ("ALL", "DID_COLUMN"):
+            try:
+                metadata = dict(client.get_metadata(scope, name, plugin=plugin))
+                break
+            except Exception as exc:  # SQLite servers answer 500 to plugin ALL
+                if plugin == "DID_COLUMN":
+                    raise translate(exc, doing=f"reading the metadata of {scope}:{name}") from exc
+        if did.type == "FILE":
+            replicas = [
+                {"rse": rse, "state": r.states.get(rse, "AVAILABLE"), "pfn": pfns[0] if pfns else None}
+                for r in self.replicas([(scope, name)], None, all_states=True)
+                for rse, pfns in r.pfns.items()
+            ]
+        else:
+            rows = self.collection_replicas(scope, name)
+            replicas = [{"rse": r["rse"], "state": r.get("state", ""),
+                         "available": r.get("available_length"), "total": r.get("length")}
+                        for r in rows]
+        rules = self._call(f"listing the rules of {scope}:{name}",
+                           lambda c: list(c.list_did_rules(scope, name)))
+        return {"did": did, "metadata": metadata, "replicas": replicas, "rules": rules}
+
+    # --- helpers ----------------------------------------------------------------------------------
+    def _call(self, doing: str, fn: Any) -> Any:
+        try:
+            return fn(self.client)
+        except RucioWidgetsError:
+            raise
+        except Exception as exc:
+            error = translate(exc, doing=doing)
+            if isinstance(error, AuthenticationError):
+                log.debug("authentication failed while %s", doing)
+            raise error from exc
+
+
+def chunked(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

@@ -1,0 +1,227 @@
+"""``RucioBrowser``: a thin anywidget over ``BrowserModel``.
+
+It syncs a few small traitlets with the view (query, selection, flags), turns the view's
+messages into model calls, and the model's replies into messages. Listings never become a
+trait: they travel as pages. Nothing secret is ever synced (synced state is saved into
+notebooks): credentials stay in rucio.cfg and in the Rucio client.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+import anywidget
+import traitlets
+
+from . import protocol
+from .config import load_settings
+from .errors import InvalidQueryError, RucioWidgetsError
+from .model import BrowserModel, Result
+from .service import RucioService
+
+log = logging.getLogger(__name__)
+
+_STATIC = Path(__file__).parent / "static"
+
+
+def _bundle(name: str) -> Path:
+    path = _STATIC / name
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{path} is missing: the front end was not built. From a source checkout run "
+            "`npm install && npm run build` (or reinstall with `pip install -e .`)."
+        )
+    return path
+
+
+class RucioBrowser(anywidget.AnyWidget):  # type: ignore[misc]
+    """Search, filter, browse and select Rucio data; ``paths`` are the local files picked.
+
+    >>> browser = RucioBrowser()                       # settings from rucio.cfg [widgets]
+    >>> browser = RucioBrowser(query="mc20:*ttbar*", mode="download")
+    """
+
+    _esm = _bundle("widget.js")
+    _css = _bundle("widget.css")
+
+    query = traitlets.Unicode("", help="The search: `scope:name` with `*` wildcards.").tag(sync=True)
+    did_type = traitlets.Unicode(
+        "all", help="DID type searched: all, container, dataset, file or collection."
+    ).tag(sync=True)
+    filters = traitlets.Unicode(
+        "", help="Metadata filter in the rucio CLI's syntax, e.g. `datatype=AOD,run_number>3`."
+    ).tag(sync=True)
+    selected = traitlets.List(
+        traitlets.Unicode(), help="Selected DIDs (`scope:name`): files or whole collections."
+    ).tag(sync=True)
+    scopes = traitlets.List(traitlets.Unicode(), read_only=True,
+                            help="Scopes on the server, for the picker.").tag(sync=True)
+    info = traitlets.Dict(read_only=True,
+                          help="Server, account, mode and destination, for the status bar."
+                          ).tag(sync=True)
+    busy = traitlets.Unicode("", read_only=True, help="What is in flight, or ''.").tag(sync=True)
+    error = traitlets.Dict(help="The error shown in the panel: {message, hint} or {}.").tag(
+        sync=True)
+    results_state = traitlets.Dict(
+        read_only=True, help="{generation, loaded, complete} of the current search."
+    ).tag(sync=True)
+    paths_state = traitlets.Dict(
+        read_only=True, help="{files, available, pending} of the selection."
+    ).tag(sync=True)
+    # Not synced: derived in Python, possibly long, and of no use to the view.
+    paths = traitlets.List(traitlets.Unicode(), read_only=True,
+                           help="Local paths of the selected files that are available.")
+    unavailable = traitlets.List(traitlets.Unicode(), read_only=True,
+                                 help="Selected files (DIDs) that have no local path.")
+
+    def __init__(
+        self,
+        query: str = "",
+        *,
+        did_type: str = "all",
+        filters: str = "",
+        selected: list[str] | tuple[str, ...] = (),
+        client: Any = None,
+        **settings: Any,
+    ) -> None:
+        config = load_settings(**settings)
+        self._sync_lock = threading.RLock()
+        self._model = BrowserModel(RucioService(config, client), config,
+                                   publish=self._apply, send=self._send_message)
+        super().__init__()
+        self._apply(self._model.state)
+        self.on_msg(self._on_message)
+        self.observe(self._on_selected, names="selected")
+        self.observe(self._on_error, names="error")
+        self._model.start()
+        if selected:
+            self._model.set_selected(list(selected))
+        if query:
+            self._model.search(query, did_type, filters, wait=False)
+        else:
+            self._apply({"did_type": did_type, "filters": filters})
+
+    # --- model -> traits / messages --------------------------------------------------------
+    def _apply(self, changes: dict[str, Any]) -> None:
+        names = set(self.trait_names())
+        with self._sync_lock, self.hold_sync():
+            for name, value in changes.items():
+                if name in names:
+                    self.set_trait(name, value)
+
+    def _send_message(self, message: dict[str, Any]) -> None:
+        try:
+            self.send(message)
+        except Exception:  # the comm may be closed while a worker finishes
+            log.debug("rucio-widgets: message dropped", exc_info=True)
+
+    # --- traits -> model ----------------------------------------------------------------------
+    def _on_selected(self, change: dict[str, Any]) -> None:
+        if change["new"] != self._model.state["selected"]:
+            try:
+                self._model.set_selected(change["new"])
+            except RucioWidgetsError:
+                pass  # already shown in the panel
+
+    def _on_error(self, change: dict[str, Any]) -> None:
+        if not change["new"] and self._model.state["error"]:
+            self._model.clear_error()
+
+    @traitlets.validate("did_type")
+    def _validate_did_type(self, proposal: dict[str, Any]) -> str:
+        value = str(proposal["value"]).lower()
+        if value not in protocol.DID_TYPES:
+            raise traitlets.TraitError(
+                f"did_type must be one of {', '.join(protocol.DID_TYPES)}, not {value!r}."
+            )
+        return value
+
+    # --- view -> model ------------------------------------------------------------------------------
+    def _on_message(self, _widget: Any, content: dict[str, Any], _buffers: Any) -> None:
+        kind = content.get("type")
+        try:
+            if kind == protocol.MSG_SEARCH:
+                self._model.search(str(content.get("query", "")),
+                                   str(content.get("did_type", "all")),
+                                   str(content.get("filters", "")), wait=False)
+            elif kind == protocol.MSG_PAGE:
+                request_id = content.get("request_id")
+                self._model.request_page(
+                    str(content.get("source", protocol.RESULTS_SOURCE)),
+                    int(content.get("offset", 0)), int(content.get("limit", 100)),
+                    lambda reply: self._send_message(
+                        {"type": protocol.MSG_PAGE, "request_id": request_id, **reply}),
+                )
+            elif kind == protocol.MSG_DETAILS:
+                request_id = content.get("request_id")
+                self._model.request_details(
+                    str(content.get("did", "")),
+                    lambda reply: self._send_message(
+                        {"type": protocol.MSG_DETAILS, "request_id": request_id, **reply}),
+                )
+            elif kind == protocol.MSG_LOAD_MORE:
+                self._model.load_more(wait=False)
+            elif kind == protocol.MSG_SELECT_ALL:
+                self._model.select_all()
+            elif kind == protocol.MSG_CANCEL:
+                self._model.cancel()
+            elif kind == protocol.MSG_MAKE_AVAILABLE:
+                self.make_available_async(list(content.get("dids") or []))
+            else:
+                log.debug("rucio-widgets: unknown message %r", kind)
+        except RucioWidgetsError:
+            pass  # the model has put it in the panel already
+        except Exception as exc:  # a handler must never raise into the comm
+            log.exception("rucio-widgets: message %r failed", kind)
+            self._model.report(RucioWidgetsError(f"Unexpected error: {exc}"))
+
+    # --- Python API ---------------------------------------------------------------------------------
+    def search(self, query: str, did_type: str = "all", filters: str = "",
+               timeout: float | None = 120) -> list[Result]:
+        """Search as Enter does; return the first page of results once it is in."""
+        return self._model.search(query, did_type, filters, wait=True, timeout=timeout)
+
+    @property
+    def results(self) -> list[Result]:
+        """The rows loaded so far: DID, type, bytes, files, status."""
+        return self._model.results
+
+    def load_more(self, count: int = 100, timeout: float | None = 120) -> list[Result]:
+        """Read ``count`` more results; return every row loaded so far."""
+        return self._model.load_more(count, wait=True, timeout=timeout)
+
+    def select(self, *dids: str) -> None:
+        """Add DIDs (files or collections) to the selection."""
+        self._model.select(*dids)
+
+    def deselect(self, *dids: str) -> None:
+        self._model.deselect(*dids)
+
+    def clear_selection(self) -> None:
+        self._model.set_selected([])
+
+    def details(self, did: str) -> dict[str, Any]:
+        """Metadata, replicas (with local paths) and rules of one DID."""
+        return self._model.details(did)
+
+    def wait_paths(self, timeout: float | None = 120) -> list[str]:
+        """Wait until the selection's paths are resolved; raise if some are unavailable."""
+        return self._model.wait_paths(timeout)
+
+    def make_available_async(self, dids: list[str]) -> None:
+        self._model.report(InvalidQueryError(
+            "Making data available is not built yet.",
+            "Use `rucio add-rule` for now; this button arrives with replica mode.",
+        ))
+
+    def close(self) -> None:
+        self._model.close()
+        super().close()
+
+    def __repr__(self) -> str:
+        state = self._model.state
+        return (f"RucioBrowser(query={state['query']!r}, selected={len(state['selected'])}, "
+                f"paths={len(state['paths'])})")
