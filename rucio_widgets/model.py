@@ -269,7 +269,7 @@ class BrowserModel:
                 raise InvalidQueryError(f"DID type `{did_type}` is not one of "
                                         f"{', '.join(didlib.DID_TYPES)}.")
             groups = didlib.parse_filters(filters)
-            rucio_filters_base = didlib.to_rucio_filters(groups)
+            didlib.to_rucio_filters(groups, did_type)  # refuses what the server would refuse
             if not query:
                 raise InvalidQueryError("The search is empty.", "Type `scope:name*` and press Enter.")
             if ":" in query:
@@ -298,12 +298,11 @@ class BrowserModel:
                 targets = didlib.parse_query(query, [] if ":" in query else self._default_scopes())
                 sources = []
                 for scope, pattern in targets:
-                    filters_for_scope = [dict(group, name=pattern) if "name" not in group
-                                         else dict(group) for group in rucio_filters_base]
-                    sources.append(self._search_source(scope, filters_for_scope, did_type))
+                    rucio_filters = didlib.to_rucio_filters(groups, did_type, name=pattern)
+                    sources.append(self._search_source(scope, rucio_filters, did_type))
                 listing._sources = sources
                 listing.ensure(PAGE_SIZE)
-            except didlib.InvalidDIDError as exc:
+            except (didlib.InvalidDIDError, didlib.FilterSyntaxError) as exc:
                 listing.error = InvalidQueryError(str(exc), "")
                 self._on_results_progress(listing)
             except RucioWidgetsError as exc:
