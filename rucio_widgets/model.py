@@ -65,13 +65,15 @@ class PagedListing:
     for more (``ensure``); ``cancel`` closes the stream, so a replaced search stops at once.
     """
 
-    def __init__(self, sources: Sequence[Callable[[], JsonLineStream]],
+    def __init__(self, plan: Callable[[], Sequence[Callable[[], JsonLineStream]]],
                  on_progress: Callable[[PagedListing], None], label: str) -> None:
+        """``plan`` runs on the reader thread and returns the stream openers to read in turn
+        (it may call Rucio, e.g. to find the account's scopes)."""
         self.rows: list[DIDRow] = []
         self.complete = False
         self.error: RucioWidgetsError | None = None
         self.label = label
-        self._sources = list(sources)
+        self._plan = plan
         self._on_progress = on_progress
         self._target = 0
         self._cond = threading.Condition()
@@ -117,7 +119,7 @@ class PagedListing:
     def _read(self) -> None:
         last_progress = 0.0
         try:
-            for make_stream in self._sources:
+            for make_stream in self._plan():
                 with self._cond:
                     if self._cancelled:
                         return
@@ -143,6 +145,10 @@ class PagedListing:
         except RucioWidgetsError as exc:
             with self._cond:
                 self.error = exc
+                self._cond.notify_all()
+        except (didlib.InvalidDIDError, didlib.FilterSyntaxError) as exc:
+            with self._cond:
+                self.error = InvalidQueryError(str(exc), "")
                 self._cond.notify_all()
         except Exception as exc:
             with self._cond:
@@ -189,6 +195,7 @@ class BrowserModel:
         self._resolved.set()
         self._busy: dict[int, str] = {}
         self._busy_counter = 0
+        self._search_busy = 0
         self._closed = False
 
     # --- publishing ---------------------------------------------------------------------------
@@ -285,33 +292,24 @@ class BrowserModel:
         with self._lock:
             if self._results is not None:
                 self._results.cancel()
+                self._end(self._search_busy)
             self._generation += 1
             generation = self._generation
-            listing = PagedListing([], self._on_results_progress, label=f"searching {query}")
+
+            def plan() -> list[Callable[[], JsonLineStream]]:
+                scopes = [] if ":" in query else self._default_scopes()
+                return [
+                    self._search_source(
+                        scope, didlib.to_rucio_filters(groups, did_type, name=pattern), did_type)
+                    for scope, pattern in didlib.parse_query(query, scopes)
+                ]
+
+            listing = PagedListing(plan, self._on_results_progress, label=f"searching {query}")
             self._results = listing
+            self._search_busy = self._begin("Searching…")
         self._publish(query=query, did_type=did_type, filters=filters, error={},
                       results_state={"generation": generation, "loaded": 0, "complete": False})
-        token = self._begin("Searching…")
-
-        def prepare() -> None:
-            try:
-                targets = didlib.parse_query(query, [] if ":" in query else self._default_scopes())
-                sources = []
-                for scope, pattern in targets:
-                    rucio_filters = didlib.to_rucio_filters(groups, did_type, name=pattern)
-                    sources.append(self._search_source(scope, rucio_filters, did_type))
-                listing._sources = sources
-                listing.ensure(PAGE_SIZE)
-            except (didlib.InvalidDIDError, didlib.FilterSyntaxError) as exc:
-                listing.error = InvalidQueryError(str(exc), "")
-                self._on_results_progress(listing)
-            except RucioWidgetsError as exc:
-                listing.error = exc
-                self._on_results_progress(listing)
-            finally:
-                self._end(token)
-
-        self._submit(prepare)
+        listing.ensure(PAGE_SIZE)
         if not wait:
             return []
         listing.wait_for(1, timeout)
@@ -331,6 +329,8 @@ class BrowserModel:
             generation = self._generation
         if listing.error is not None:
             self.report(listing.error)
+        if len(listing.rows) >= PAGE_SIZE or listing.done:
+            self._end(self._search_busy)
         self._publish(results_state={"generation": generation, "loaded": len(listing.rows),
                                      "complete": listing.complete or listing.error is not None})
 
@@ -380,7 +380,7 @@ class BrowserModel:
             if listing is None:
                 did = didlib.parse_did(source)
                 listing = PagedListing(
-                    [lambda: self.service.content(did.scope, did.name)],
+                    lambda: [lambda: self.service.content(did.scope, did.name)],
                     lambda _listing: None, label=f"listing {source}")
                 self._children[source] = listing
         return listing
