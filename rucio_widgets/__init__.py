@@ -19,6 +19,8 @@ from .errors import (
     ServerUnavailableError,
 )
 
+from .resolve import resolve
+
 if TYPE_CHECKING:
     from .widget import RucioBrowser
 
@@ -35,6 +37,7 @@ __all__ = [
     "RucioBrowser",
     "RucioWidgetsError",
     "ServerUnavailableError",
+    "resolve",
 ]
 
 

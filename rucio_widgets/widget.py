@@ -18,7 +18,7 @@ import traitlets
 
 from . import protocol
 from .config import load_settings
-from .errors import InvalidQueryError, RucioWidgetsError
+from .errors import RucioWidgetsError
 from .model import BrowserModel, Result
 from .service import RucioService
 
@@ -211,11 +211,35 @@ class RucioBrowser(anywidget.AnyWidget):  # type: ignore[misc]
         """Wait until the selection's paths are resolved; raise if some are unavailable."""
         return self._model.wait_paths(timeout)
 
+    def make_available(self, did: str | None = None, **options: Any) -> None:
+        """Make ``did`` (default: the whole selection) available: a replication rule to the
+        destination in replica mode (an existing covering rule of yours is reused), a
+        download into ``download_dir`` in download mode. Returns at once; ``wait()`` waits.
+
+        Options (replica mode): rse_expression, lifetime_days, grouping, asynchronous, comment.
+        """
+        self._model.make_available([did] if did else None, **options)
+
     def make_available_async(self, dids: list[str]) -> None:
-        self._model.report(InvalidQueryError(
-            "Making data available is not built yet.",
-            "Use `rucio add-rule` for now; this button arrives with replica mode.",
-        ))
+        self._model.make_available_async(dids or None)
+
+    def wait(self, timeout: float | None = None) -> list[str]:
+        """Wait until every selected file is available; return ``paths``.
+
+        Raises NotAvailableError naming what is missing and its state.
+        """
+        return self._model.wait(timeout)
+
+    def retry(self, did: str) -> None:
+        """Retry a STUCK rule or a FAILED download of ``did``."""
+        request = self._model.fetcher.get(did)
+        if request is not None and request.kind == "download":
+            self._model.make_available([did])
+        else:
+            self._model.retry(did)
+
+    def cancel_download(self, did: str) -> None:
+        self._model.cancel_download(did)
 
     def close(self) -> None:
         self._model.close()

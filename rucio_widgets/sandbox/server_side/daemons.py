@@ -75,10 +75,12 @@ def main() -> int:
     from rucio.daemons.conveyor.submitter import submitter
     from rucio.daemons.judge.evaluator import re_evaluator
     from rucio.daemons.judge.injector import rule_injector
+    from rucio.daemons.judge.repairer import rule_repairer
 
     passes = [
         ("judge-injector", lambda: rule_injector(once=True)),
         ("judge-evaluator", lambda: re_evaluator(once=True)),
+        ("judge-repairer", lambda: rule_repairer(once=True)),
         ("conveyor-submitter", lambda: submitter(once=True, partition_wait_time=0)),
         ("conveyor-poller", lambda: poller(once=True, older_than=0, partition_wait_time=0)),
         ("conveyor-finisher", lambda: finisher(once=True, partition_wait_time=0)),

@@ -1,0 +1,42 @@
+"""``resolve``: local paths of a DID without a widget, for scripts and pipelines."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from .config import load_settings
+from .model import BrowserModel
+from .service import RucioService
+
+
+def resolve(
+    did: str | Sequence[str],
+    make_available: bool = False,
+    timeout: float | None = None,
+    *,
+    client: Any = None,
+    **settings: Any,
+) -> list[str]:
+    """The local paths of the files of ``did`` (a DID or a list of DIDs).
+
+    Settings are read as ``RucioBrowser`` reads them (keyword arguments, then rucio.cfg).
+    When something is not available, raises ``NotAvailableError`` whose ``missing`` maps
+    each missing DID to its state (NOT_AVAILABLE, REPLICATING with progress, STUCK with the
+    rule's error, FAILED with the reason). With ``make_available=True``, requests what is
+    missing (a rule in replica mode, a download in download mode) and waits up to
+    ``timeout`` seconds (None: as long as it takes).
+    """
+    config = load_settings(**settings)
+    model = BrowserModel(RucioService(config, client), config)
+    try:
+        model.start(wait=True)
+        model.set_selected([did] if isinstance(did, str) else list(did))
+        if make_available:
+            model.wait_resolved(timeout)  # what is there already needs no request
+            if model.state["unavailable"]:
+                model.make_available()
+            return model.wait(timeout)
+        return model.wait(timeout, transfers=False)
+    finally:
+        model.close()

@@ -1,0 +1,187 @@
+"""Making data available, for real: rules, transfers and downloads against the sandbox."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from pathlib import Path
+
+import pytest
+
+import rucio_widgets
+from rucio_widgets import (
+    ConfigurationError,
+    NotAvailableError,
+    NotFoundError,
+    QuotaExceededError,
+)
+from rucio_widgets.protocol import AVAILABLE, PARTIALLY_AVAILABLE, REPLICATING
+from rucio_widgets.sandbox import DESTINATION_RSE, SOURCE_RSES
+from rucio_widgets.sandbox.seed import PARTIAL_DATASET
+from rucio_widgets.sandbox.testing import SandboxSession
+
+pytestmark = pytest.mark.sandbox
+
+
+def source_dataset(sandbox: SandboxSession, files: int = 3):
+    """Data that lives only on a source disk: making it available takes a real transfer."""
+    return sandbox.make_dataset(files=files, rse=SOURCE_RSES[0], account="root", scope="data18")
+
+
+@pytest.fixture
+def browser(sandbox: SandboxSession):
+    from rucio_widgets import RucioBrowser
+
+    widget = RucioBrowser()
+    yield widget
+    widget.close()
+
+
+def test_replica_mode_end_to_end(browser, sandbox: SandboxSession) -> None:
+    made = source_dataset(sandbox)
+    statuses: list[str] = []
+    sent = browser._model._send_cb
+
+    def spy(message: dict) -> None:
+        if message.get("type") == "status" and made.did in message["updates"]:
+            statuses.append(message["updates"][made.did]["status"])
+        sent(message)
+
+    browser._model._send_cb = spy
+    browser.select(made.did)
+    with pytest.raises(NotAvailableError) as before:
+        browser.wait_paths(timeout=60)
+    assert set(before.value.missing) == set(made.files)
+    browser.make_available()
+    paths = browser.wait(timeout=120)
+    assert statuses[0] == REPLICATING and statuses[-1] == AVAILABLE
+    assert len(paths) == 3
+    by_name = {Path(p).name: p for p in paths}
+    for local in made.local_paths:
+        assert Path(by_name[local.name]).read_bytes() == local.read_bytes()
+        assert by_name[local.name].startswith(str(sandbox.layout.mount_path))
+
+
+def test_existing_rule_is_reused_by_evaluating_expressions(browser,
+                                                            sandbox: SandboxSession) -> None:
+    made = source_dataset(sandbox, files=1)
+    alice = sandbox.client("alice")
+    # Same RSE, different text: `site=NOTEBOOK` selects exactly the destination.
+    [rule_id] = alice.add_replication_rule([{"scope": made.scope, "name": made.name}], 1,
+                                           "site=NOTEBOOK")
+    browser.select(made.did)
+    [request] = browser._model.make_available()
+    assert request.rule_id == rule_id
+    mine = [r for r in alice.list_did_rules(made.scope, made.name) if r["account"] == "alice"]
+    assert [r["id"] for r in mine] == [rule_id]
+    assert len(browser.wait(timeout=120)) == 1
+
+
+def test_duplicate_rule_is_not_an_error(browser, sandbox: SandboxSession) -> None:
+    made = source_dataset(sandbox, files=1)
+    alice = sandbox.client("alice")
+    [rule_id] = alice.add_replication_rule([{"scope": made.scope, "name": made.name}], 1,
+                                           DESTINATION_RSE)
+    [request] = browser._model.make_available([made.did], rse_expression=DESTINATION_RSE)
+    assert request.rule_id == rule_id
+    assert browser.error == {}
+
+
+def test_a_second_browser_does_not_request_twice(sandbox: SandboxSession) -> None:
+    from rucio_widgets import RucioBrowser
+
+    made = source_dataset(sandbox, files=2)
+    first = RucioBrowser(selected=[made.did])
+    first.make_available()
+    first.close()
+    second = RucioBrowser(selected=[made.did])  # a restarted kernel
+    try:
+        second.make_available()
+        assert len(second.wait(timeout=120)) == 2
+    finally:
+        second.close()
+    rules = list(sandbox.client("alice").list_did_rules(made.scope, made.name))
+    assert len([r for r in rules if r["account"] == "alice"]) == 1
+
+
+def test_partial_dataset_badge_counts_files(browser) -> None:
+    scope, name = PARTIAL_DATASET
+    browser.search(f"{scope}:{name}", did_type="dataset")
+    done = threading.Event()
+    browser._model.request_page("results", 0, 10, lambda reply: done.set())
+    assert done.wait(30)
+    status = None
+    for _ in range(100):
+        status = browser._model._row_status.get(f"{scope}:{name}")
+        if status:
+            break
+        threading.Event().wait(0.1)
+    assert status == {"status": PARTIALLY_AVAILABLE, "available": 2, "total": 4}
+
+
+def test_over_quota_is_a_typed_error_and_a_panel_message(sandbox: SandboxSession) -> None:
+    from rucio_widgets import RucioBrowser
+
+    made = source_dataset(sandbox, files=1)
+    bob = RucioBrowser(client=sandbox.client("bob"), selected=[made.did])
+    try:
+        with pytest.raises(QuotaExceededError, match="quota"):
+            bob.make_available()
+        assert "quota" in bob.error["message"].lower()
+    finally:
+        bob.close()
+
+
+def test_expression_matching_nothing_and_missing_destination(browser, sandbox) -> None:
+    made = source_dataset(sandbox, files=1)
+    with pytest.raises(ConfigurationError, match="matches no RSE"):
+        browser._model.make_available([made.did], rse_expression="site=NOWHERE")
+    from rucio_widgets import RucioBrowser
+
+    unset = RucioBrowser(destination_rse="")
+    try:
+        with pytest.raises(ConfigurationError, match="destination_rse"):
+            unset.make_available(made.did)
+    finally:
+        unset.close()
+
+
+def test_vanished_did_is_not_found(browser) -> None:
+    with pytest.raises(NotFoundError):
+        browser.make_available("data18:vanished-long-ago")
+    assert browser.error["message"].startswith("Not found")
+
+
+def test_download_mode_end_to_end(sandbox: SandboxSession, tmp_path: Path) -> None:
+    from rucio_widgets import RucioBrowser
+
+    made = source_dataset(sandbox, files=3)
+    browser = RucioBrowser(mode="download", download_dir=str(tmp_path / "dl"),
+                           selected=[made.did])
+    try:
+        browser.make_available()
+        paths = browser.wait(timeout=120)
+        assert sorted(paths) == sorted(str(tmp_path / "dl" / made.scope / Path(f).name)
+                                       for f in made.local_paths)
+        for local in made.local_paths:
+            downloaded = tmp_path / "dl" / made.scope / local.name
+            assert hashlib.md5(downloaded.read_bytes()).digest() == \
+                hashlib.md5(local.read_bytes()).digest()
+        stamps = {p: Path(p).stat().st_mtime_ns for p in paths}
+        browser.make_available()  # again: nothing is downloaded twice
+        assert browser.wait(timeout=60) == paths
+        assert {p: Path(p).stat().st_mtime_ns for p in paths} == stamps
+        assert not list((tmp_path / "dl").rglob("*.part"))
+    finally:
+        browser.close()
+
+
+def test_resolve_without_widget(sandbox: SandboxSession, tmp_path: Path) -> None:
+    made = source_dataset(sandbox, files=2)
+    with pytest.raises(NotAvailableError) as missing:
+        rucio_widgets.resolve(made.did, timeout=60)
+    assert set(missing.value.missing) == set(made.files)
+    assert set(missing.value.missing.values()) == {"NOT_AVAILABLE"}
+    paths = rucio_widgets.resolve(made.did, make_available=True, timeout=120)
+    assert len(paths) == 2 and all(Path(p).is_file() for p in paths)
+    assert rucio_widgets.resolve(made.did) == paths
