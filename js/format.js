@@ -1,0 +1,85 @@
+// Small text helpers for the view.
+
+const UNITS = ["B", "kB", "MB", "GB", "TB", "PB", "EB"];
+const numberFormat = new Intl.NumberFormat("en-US");
+
+/**
+ * Human readable size in decimal units, as Rucio prints them: 1234567 -> "1.2 MB".
+ * @param {number | null | undefined} bytes
+ */
+export function formatBytes(bytes) {
+  if (typeof bytes !== "number" || !Number.isFinite(bytes) || bytes < 0) return "";
+  let value = bytes;
+  let unit = 0;
+  // 999.6 MB would print as "1000 MB": move up a unit once rounding reaches 1000.
+  while (value >= 999.5 && unit < UNITS.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  if (unit === 0) return `${bytes} B`;
+  // One decimal below 10 (9.96 would print as "10.0"), none above.
+  const text = value < 9.95 ? value.toFixed(1) : value.toFixed(0);
+  return `${text} ${UNITS[unit]}`;
+}
+
+/**
+ * Integer with thousands separators: 1234 -> "1,234".
+ * @param {number | null | undefined} n
+ */
+export function formatCount(n) {
+  return typeof n === "number" && Number.isFinite(n) ? numberFormat.format(n) : "";
+}
+
+/**
+ * "1 result", "2 results".
+ * @param {number} n
+ * @param {string} one
+ * @param {string} [many]
+ */
+export function plural(n, one, many = `${one}s`) {
+  return `${formatCount(n)} ${n === 1 ? one : many}`;
+}
+
+const STATUS_WORDS = {
+  AVAILABLE: "available",
+  PARTIALLY_AVAILABLE: "partial",
+  REPLICATING: "replicating",
+  STUCK: "stuck",
+  NOT_AVAILABLE: "not available",
+  EMPTY: "empty",
+  DOWNLOADING: "downloading",
+  FAILED: "failed",
+};
+
+const STATUS_HELP = {
+  AVAILABLE: "All files are available at the destination",
+  PARTIALLY_AVAILABLE: "Some files are available at the destination",
+  REPLICATING: "Rucio is copying the files to the destination",
+  STUCK: "Replication is stuck",
+  NOT_AVAILABLE: "Not available at the destination",
+  EMPTY: "The collection holds no files",
+  DOWNLOADING: "Downloading to the destination",
+  FAILED: "The transfer failed",
+};
+
+/**
+ * Text, tooltip and progress (0..1 or null) of an availability badge.
+ * @param {import("./protocol.js").RowStatus | null | undefined} st
+ * @returns {{key: string, text: string, title: string, progress: number | null}}
+ */
+export function describeStatus(st) {
+  if (!st || !st.status) {
+    return { key: "UNKNOWN", text: "…", title: "Availability not known yet", progress: null };
+  }
+  const key = String(st.status);
+  const hasCounts = typeof st.available === "number" && typeof st.total === "number";
+  const counts = hasCounts ? `${formatCount(st.available)}/${formatCount(st.total)}` : "";
+  const progress = hasCounts && st.total > 0 ? Math.min(1, Math.max(0, st.available / st.total)) : null;
+  let text = STATUS_WORDS[/** @type {keyof STATUS_WORDS} */ (key)] ?? key.toLowerCase();
+  if (key === "PARTIALLY_AVAILABLE" && counts) text = counts;
+  else if ((key === "REPLICATING" || key === "DOWNLOADING") && counts) text = `${text} ${counts}`;
+  let title = STATUS_HELP[/** @type {keyof STATUS_HELP} */ (key)] ?? key;
+  if (counts) title += ` (${counts} files)`;
+  if (st.message) title += `: ${st.message}`;
+  return { key, text, title, progress };
+}

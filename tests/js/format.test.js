@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { describeStatus, formatBytes, formatCount, plural } from "../../js/format.js";
+
+describe("formatBytes", () => {
+  it.each([
+    [0, "0 B"],
+    [999, "999 B"],
+    [1000, "1.0 kB"],
+    [1234567, "1.2 MB"],
+    [12345678, "12 MB"],
+    [9960000, "10 MB"],
+    [999_600_000, "1.0 GB"],
+    [98765432100, "99 GB"],
+    [3.2e15, "3.2 PB"],
+  ])("%d bytes is %s", (bytes, text) => {
+    expect(formatBytes(bytes)).toBe(text);
+  });
+
+  it("is empty when unknown", () => {
+    expect(formatBytes(null)).toBe("");
+    expect(formatBytes(undefined)).toBe("");
+    expect(formatBytes(-1)).toBe("");
+  });
+});
+
+describe("counts", () => {
+  it("groups thousands", () => {
+    expect(formatCount(1234)).toBe("1,234");
+    expect(plural(1, "result")).toBe("1 result");
+    expect(plural(100000, "result")).toBe("100,000 results");
+  });
+});
+
+describe("describeStatus", () => {
+  it("shows n/m for partial availability", () => {
+    const d = describeStatus({ status: "PARTIALLY_AVAILABLE", available: 3, total: 12 });
+    expect(d.text).toBe("3/12");
+    expect(d.progress).toBe(0.25);
+  });
+
+  it("shows progress while replicating and the reason when stuck", () => {
+    expect(describeStatus({ status: "REPLICATING", available: 1, total: 4 }).text).toBe("replicating 1/4");
+    expect(describeStatus({ status: "STUCK", message: "no space left" }).title).toMatch(/no space left/);
+  });
+
+  it("marks an unknown status", () => {
+    expect(describeStatus(null)).toMatchObject({ key: "UNKNOWN", text: "…" });
+  });
+});

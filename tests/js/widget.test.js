@@ -1,0 +1,630 @@
+import { afterEach, describe, expect, it } from "vitest";
+import widget, { ROW_HEIGHT } from "../../js/widget.js";
+import { answerAll, answerPage, createModel, row } from "./fake-model.js";
+
+/** @type {Array<() => void>} */
+const cleanups = [];
+
+/** @param {Record<string, unknown>} [initial] */
+function mount(initial) {
+  const model = createModel(initial);
+  const el = document.createElement("div");
+  document.body.append(el);
+  const cleanup = widget.render({ model, el });
+  cleanups.push(() => {
+    cleanup();
+    el.remove();
+  });
+  const $ = (/** @type {string} */ sel) => /** @type {HTMLElement} */ (el.querySelector(sel));
+  const $$ = (/** @type {string} */ sel) => /** @type {HTMLElement[]} */ ([...el.querySelectorAll(sel)]);
+  const rowEl = (/** @type {string} */ did) =>
+    /** @type {HTMLElement} */ (el.querySelector(`.rw-row[data-did="${did}"]`));
+  return { model, el, cleanup, $, $$, rowEl };
+}
+
+afterEach(() => {
+  while (cleanups.length) cleanups.pop()?.();
+});
+
+/**
+ * @param {Element} target
+ * @param {string} key
+ * @param {KeyboardEventInit} [init]
+ */
+function press(target, key, init = {}) {
+  const e = new KeyboardEvent("keydown", { key, bubbles: true, cancelable: true, ...init });
+  target.dispatchEvent(e);
+  return e;
+}
+
+/**
+ * @param {HTMLInputElement} input
+ * @param {string} value
+ */
+function type(input, value) {
+  input.value = value;
+  input.dispatchEvent(new Event("input", { bubbles: true }));
+}
+
+/**
+ * Start a search generation with `rows` as the complete result.
+ * @param {ReturnType<typeof mount>} w
+ * @param {any[]} rows
+ * @param {number} [generation]
+ */
+function showResults(w, rows, generation = 1) {
+  w.model.update("results_state", { generation, loaded: rows.length, complete: true });
+  answerAll(w.model, "results", rows.length, (i) => rows[i]);
+}
+
+const RESULTS = [
+  row("data18:AOD.001", "CONTAINER"),
+  row("data18:AOD.002", "DATASET"),
+  row("data18:AOD.003.root", "FILE"),
+];
+
+describe("search", () => {
+  it("sends one search on Enter with the query, type and filters, and none while typing", () => {
+    const w = mount();
+    const input = /** @type {HTMLInputElement} */ (w.$("input.rw-search"));
+    expect(input.placeholder).toBe("scope:name*");
+    for (const text of ["d", "da", "data18:AOD*"]) {
+      type(input, text);
+      press(input, text.at(-1) ?? "");
+    }
+    /** @type {HTMLSelectElement} */ (w.$("select.rw-did-type")).value = "dataset";
+    type(/** @type {HTMLInputElement} */ (w.$("input.rw-filter-text")), "datatype=AOD,run_number>=300000");
+    expect(w.model.sentOf("search")).toHaveLength(0);
+
+    const e = press(input, "Enter");
+    expect(e.defaultPrevented).toBe(true);
+    expect(w.model.sentOf("search")).toEqual([
+      {
+        type: "search",
+        query: "data18:AOD*",
+        did_type: "dataset",
+        filters: "datatype=AOD,run_number>=300000",
+      },
+    ]);
+    expect(w.model.state.query).toBe("data18:AOD*");
+    expect(w.model.state.did_type).toBe("dataset");
+    expect(w.model.state.filters).toBe("datatype=AOD,run_number>=300000");
+    expect(w.model.saves).toBeGreaterThan(0);
+  });
+
+  it("searches from the button, and not with invalid filters", () => {
+    const w = mount({ query: "mc20:*" });
+    expect(/** @type {HTMLInputElement} */ (w.$("input.rw-search")).value).toBe("mc20:*");
+    w.$("button.rw-search-button").click();
+    expect(w.model.sentOf("search")).toHaveLength(1);
+
+    type(/** @type {HTMLInputElement} */ (w.$("input.rw-filter-text")), "datatype");
+    w.$("button.rw-search-button").click();
+    expect(w.model.sentOf("search")).toHaveLength(1);
+    expect(w.$(".rw-filters").hidden).toBe(false);
+    expect(w.$(".rw-filter-error").textContent).toMatch(/no operator/);
+  });
+
+  it("lets the scope picker prefix or replace the scope", () => {
+    const w = mount({ scopes: ["data18", "user.jdoe"] });
+    const picker = /** @type {HTMLSelectElement} */ (w.$("select.rw-scope"));
+    expect([...picker.options].map((o) => o.value)).toEqual(["", "data18", "user.jdoe"]);
+    const input = /** @type {HTMLInputElement} */ (w.$("input.rw-search"));
+    type(input, "AOD*");
+    picker.value = "data18";
+    picker.dispatchEvent(new Event("change"));
+    expect(input.value).toBe("data18:AOD*");
+    picker.value = "user.jdoe";
+    picker.dispatchEvent(new Event("change"));
+    expect(input.value).toBe("user.jdoe:AOD*");
+  });
+
+  it("shows the empty states", () => {
+    const w = mount();
+    expect(w.$(".rw-empty").textContent).toBe("Type scope:name and press Enter");
+    w.model.update("query", "data18:nothing*");
+    w.model.update("results_state", { generation: 1, loaded: 0, complete: true });
+    expect(w.$(".rw-empty").textContent).toMatch(/^No DIDs match data18:nothing\*/);
+    expect(w.$(".rw-empty").hidden).toBe(false);
+  });
+});
+
+describe("results", () => {
+  it("asks for page 0 on a new generation and renders the reply", () => {
+    const w = mount();
+    expect(w.model.sentOf("page")).toHaveLength(0);
+    w.model.update("results_state", { generation: 1, loaded: 3, complete: true });
+    const pages = w.model.sentOf("page");
+    expect(pages).toHaveLength(1);
+    expect(pages[0]).toMatchObject({ type: "page", source: "results", offset: 0, limit: 100 });
+    expect(typeof pages[0].request_id).toBe("number");
+
+    answerPage(w.model, pages[0], 3, (i) => RESULTS[i]);
+    expect(w.$$(".rw-row").map((r) => r.dataset.did)).toEqual(RESULTS.map((r) => r.did));
+    expect(w.$$(".rw-row").map((r) => r.dataset.type)).toEqual(["CONTAINER", "DATASET", "FILE"]);
+    expect(w.$(".rw-count").textContent).toBe("3 results");
+    expect(w.$(".rw-count-more").hidden).toBe(true);
+    const file = w.rowEl("data18:AOD.003.root");
+    expect(file.querySelector(".rw-size")?.textContent).toBe("1.2 MB");
+    expect(file.querySelector(".rw-expand")).toBeNull();
+    expect(w.rowEl("data18:AOD.002").querySelector(".rw-expand")).not.toBeNull();
+    expect(w.rowEl("data18:AOD.002").querySelector(".rw-files")?.textContent).toBe("12");
+    expect(w.$(".rw-empty").hidden).toBe(true);
+    // One page request was enough.
+    expect(w.model.sentOf("page")).toHaveLength(1);
+  });
+
+  it("ignores stale page replies", () => {
+    const w = mount();
+    w.model.update("results_state", { generation: 1, loaded: 3, complete: true });
+    const old = w.model.sentOf("page")[0];
+    w.model.update("results_state", { generation: 2, loaded: 2, complete: true });
+    const fresh = w.model.sentOf("page")[1];
+    expect(fresh).toMatchObject({ source: "results", offset: 0 });
+    expect(fresh.request_id).not.toBe(old.request_id);
+
+    answerPage(w.model, old, 3, (i) => row(`old:${i}`));
+    expect(w.$$(".rw-row")).toHaveLength(0);
+    w.model.message({
+      type: "page",
+      request_id: 123,
+      source: "results",
+      offset: 0,
+      rows: [row("x:y")],
+      total: 1,
+      complete: true,
+    });
+    expect(w.$$(".rw-row")).toHaveLength(0);
+
+    answerPage(w.model, fresh, 2, (i) => row(`new:${i}`));
+    expect(w.$$(".rw-row").map((r) => r.dataset.did)).toEqual(["new:0", "new:1"]);
+    // The same reply again is not applied twice.
+    answerPage(w.model, fresh, 2, (i) => row(`again:${i}`));
+    expect(w.$$(".rw-row").map((r) => r.dataset.did)).toEqual(["new:0", "new:1"]);
+  });
+
+  it("keeps about a screenful of rows in the DOM with 100,000 results", () => {
+    const w = mount();
+    const make = (/** @type {number} */ i) => row(`mc20:file.${String(i).padStart(6, "0")}`, "FILE");
+    w.model.update("results_state", { generation: 1, loaded: 100000, complete: true });
+    answerAll(w.model, "results", 100000, make);
+    expect(w.$(".rw-count").textContent).toBe("100,000 results");
+    expect(w.$(".rw-spacer").style.height).toBe(`${100000 * ROW_HEIGHT}px`);
+    const first = w.$$(".rw-item");
+    expect(first.length).toBeGreaterThan(10);
+    expect(first.length).toBeLessThanOrEqual(100);
+    expect(w.rowEl("mc20:file.000000")).not.toBeNull();
+
+    // Jump to the middle: the rows there are asked for and rendered, still few in the DOM.
+    const tree = w.$(".rw-tree");
+    tree.scrollTop = 50000 * ROW_HEIGHT;
+    tree.dispatchEvent(new Event("scroll"));
+    const asked = w.model.sentOf("page").at(-1);
+    expect(asked.offset).toBeLessThanOrEqual(50000);
+    expect(asked.offset).toBeGreaterThan(49800);
+    answerAll(w.model, "results", 100000, make);
+    expect(w.rowEl("mc20:file.050005")).not.toBeNull();
+    expect(w.rowEl("mc20:file.000000")).toBeNull();
+    expect(w.$$(".rw-item").length).toBeLessThanOrEqual(100);
+    // Only the pages in view were asked for.
+    expect(w.model.sentOf("page").length).toBeLessThan(6);
+  });
+
+  it("asks for more rows when loaded grows, and offers Load more while incomplete", () => {
+    const w = mount();
+    w.model.update("results_state", { generation: 1, loaded: 2, complete: false });
+    const first = w.model.sentOf("page")[0];
+    answerPage(w.model, first, 2, (i) => row(`s:${i}`), { complete: false });
+    expect(w.$$(".rw-row")).toHaveLength(2);
+    expect(w.$(".rw-count").textContent).toBe("2 results");
+    expect(w.$(".rw-count-more").hidden).toBe(false);
+    const sentBefore = w.model.sentOf("page").length;
+
+    w.model.update("results_state", { generation: 1, loaded: 5, complete: false });
+    const next = w.model.sentOf("page").slice(sentBefore);
+    expect(next.some((p) => p.offset === 2)).toBe(true);
+    answerAll(w.model, "results", 5, (i) => row(`s:${i}`), { complete: false });
+    expect(w.$$(".rw-row")).toHaveLength(5);
+
+    const more = w.$("button.rw-load-more");
+    expect(more).not.toBeNull();
+    more.click();
+    expect(w.model.sentOf("load_more")).toEqual([{ type: "load_more" }]);
+    w.model.update("results_state", { generation: 1, loaded: 5, complete: true });
+    expect(w.$("button.rw-load-more")).toBeNull();
+  });
+
+  it("expands a collection lazily and indents its children", () => {
+    const w = mount();
+    showResults(w, RESULTS);
+    const before = w.model.sentOf("page").length;
+    const dataset = w.rowEl("data18:AOD.002");
+    expect(dataset.getAttribute("aria-expanded")).toBe("false");
+    /** @type {HTMLElement} */ (dataset.querySelector(".rw-expand")).click();
+
+    const asked = w.model.sentOf("page").slice(before);
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toMatchObject({ source: "data18:AOD.002", offset: 0, limit: 100 });
+    answerPage(w.model, asked[0], 2, (i) => row(`data18:AOD.002._${i}.root`, "FILE"));
+
+    const order = w.$$(".rw-row").map((r) => `${r.dataset.did}@${r.dataset.depth}`);
+    expect(order).toEqual([
+      "data18:AOD.001@0",
+      "data18:AOD.002@0",
+      "data18:AOD.002._0.root@1",
+      "data18:AOD.002._1.root@1",
+      "data18:AOD.003.root@0",
+    ]);
+    const child = w.rowEl("data18:AOD.002._0.root");
+    expect(child.getAttribute("aria-level")).toBe("2");
+    expect(child.style.getPropertyValue("--rw-depth")).toBe("1");
+    expect(w.rowEl("data18:AOD.002").getAttribute("aria-expanded")).toBe("true");
+
+    // Collapse, and open again from the cache: no new request.
+    /** @type {HTMLElement} */ (w.rowEl("data18:AOD.002").querySelector(".rw-expand")).click();
+    expect(w.rowEl("data18:AOD.002._0.root")).toBeNull();
+    /** @type {HTMLElement} */ (w.rowEl("data18:AOD.002").querySelector(".rw-expand")).click();
+    expect(w.rowEl("data18:AOD.002._0.root")).not.toBeNull();
+    expect(w.model.sentOf("page").length).toBe(before + 1);
+  });
+
+  it("pages through a large collection as it scrolls into view", () => {
+    const w = mount();
+    showResults(w, [row("mc20:big", "DATASET")]);
+    /** @type {HTMLElement} */ (w.rowEl("mc20:big").querySelector(".rw-expand")).click();
+    const make = (/** @type {number} */ i) => row(`mc20:big._${i}`, "FILE");
+    const first = w.model.sentOf("page").at(-1);
+    answerPage(w.model, first, 250, make, { complete: false });
+    expect(w.model.sentOf("page").at(-1)).toBe(first);
+
+    const tree = w.$(".rw-tree");
+    tree.scrollTop = 95 * ROW_HEIGHT;
+    tree.dispatchEvent(new Event("scroll"));
+    const second = w.model.sentOf("page").at(-1);
+    expect(second).toMatchObject({ source: "mc20:big", offset: 100 });
+    answerPage(w.model, second, 250, make, { complete: false });
+    expect(w.rowEl("mc20:big._105")).not.toBeNull();
+  });
+});
+
+describe("selection", () => {
+  it("writes a new selected array when a checkbox changes", () => {
+    const initial = ["other:ds"];
+    const w = mount({ selected: initial });
+    showResults(w, RESULTS);
+    const box = /** @type {HTMLInputElement} */ (w.rowEl("data18:AOD.002").querySelector("input.rw-check"));
+    expect(box.checked).toBe(false);
+    box.click();
+    expect(w.model.state.selected).toEqual(["other:ds", "data18:AOD.002"]);
+    expect(w.model.state.selected).not.toBe(initial);
+    expect(initial).toEqual(["other:ds"]);
+    expect(w.model.saves).toBe(1);
+    expect(
+      /** @type {HTMLInputElement} */ (w.rowEl("data18:AOD.002").querySelector("input.rw-check")).checked,
+    ).toBe(true);
+    expect(w.$(".rw-status").textContent).toMatch(/2 selected/);
+
+    /** @type {HTMLInputElement} */ (w.rowEl("data18:AOD.002").querySelector("input.rw-check")).click();
+    expect(w.model.state.selected).toEqual(["other:ds"]);
+  });
+
+  it("sends select_all, clears, and shows files under a selected collection as selected", () => {
+    const w = mount();
+    showResults(w, RESULTS);
+    w.$("button.rw-select-all").click();
+    expect(w.model.sentOf("select_all")).toEqual([{ type: "select_all" }]);
+    w.model.update("selected", ["data18:AOD.002"]);
+    /** @type {HTMLElement} */ (w.rowEl("data18:AOD.002").querySelector(".rw-expand")).click();
+    answerPage(w.model, w.model.sentOf("page").at(-1), 1, () => row("data18:f1", "FILE"));
+    const childBox = /** @type {HTMLInputElement} */ (w.rowEl("data18:f1").querySelector("input.rw-check"));
+    expect(childBox.checked).toBe(true);
+    expect(childBox.disabled).toBe(true);
+
+    w.$("button.rw-clear").click();
+    expect(w.model.state.selected).toEqual([]);
+    expect(
+      /** @type {HTMLInputElement} */ (w.rowEl("data18:f1").querySelector("input.rw-check")).checked,
+    ).toBe(false);
+  });
+
+  it("makes a row or the selection available", () => {
+    const w = mount();
+    showResults(w, [row("s:a", "DATASET", { status: { status: "AVAILABLE" } }), row("s:b", "DATASET")]);
+    expect(w.rowEl("s:a").querySelector(".rw-make-available")).toBeNull();
+    /** @type {HTMLElement} */ (w.rowEl("s:b").querySelector(".rw-make-available")).click();
+    expect(w.model.sentOf("make_available")).toEqual([{ type: "make_available", dids: ["s:b"] }]);
+
+    const toolbarButton = /** @type {HTMLButtonElement} */ (w.$("button.rw-make-selection-available"));
+    expect(toolbarButton.disabled).toBe(true);
+    w.model.update("selected", ["s:b"]);
+    expect(toolbarButton.disabled).toBe(false);
+    toolbarButton.click();
+    expect(w.model.sentOf("make_available").at(-1)).toEqual({ type: "make_available", dids: [] });
+  });
+});
+
+describe("status", () => {
+  it("updates badges from status deltas, in results and children", () => {
+    const w = mount();
+    showResults(w, RESULTS);
+    /** @type {HTMLElement} */ (w.rowEl("data18:AOD.002").querySelector(".rw-expand")).click();
+    answerPage(w.model, w.model.sentOf("page").at(-1), 1, () => row("data18:f1", "FILE"));
+    const pagesBefore = w.model.sentOf("page").length;
+    const badge = (/** @type {string} */ did) =>
+      /** @type {HTMLElement} */ (w.rowEl(did).querySelector(".rw-badge"));
+    expect(badge("data18:AOD.002").dataset.status).toBe("UNKNOWN");
+
+    w.model.message({
+      type: "status",
+      updates: {
+        "data18:AOD.002": { status: "PARTIALLY_AVAILABLE", available: 3, total: 12 },
+        "data18:f1": { status: "AVAILABLE" },
+        "data18:AOD.001": { status: "STUCK", message: "no quota" },
+      },
+    });
+    expect(badge("data18:AOD.002").dataset.status).toBe("PARTIALLY_AVAILABLE");
+    expect(badge("data18:AOD.002").textContent).toBe("3/12");
+    expect(badge("data18:f1").dataset.status).toBe("AVAILABLE");
+    expect(w.rowEl("data18:f1").querySelector(".rw-make-available")).toBeNull();
+    expect(badge("data18:AOD.001").title).toMatch(/no quota/);
+    expect(w.model.sentOf("page").length).toBe(pagesBefore);
+  });
+
+  it("shows the error banner and dismisses it", () => {
+    const w = mount();
+    expect(w.$(".rw-error").hidden).toBe(true);
+    w.model.update("error", { message: "Cannot authenticate", hint: "Run voms-proxy-init" });
+    expect(w.$(".rw-error").hidden).toBe(false);
+    expect(w.$(".rw-error-message").textContent).toBe("Cannot authenticate");
+    expect(w.$(".rw-error-hint").textContent).toBe("Run voms-proxy-init");
+    w.$(".rw-error-dismiss").click();
+    expect(w.model.state.error).toEqual({});
+    expect(w.model.saves).toBe(1);
+    expect(w.$(".rw-error").hidden).toBe(true);
+  });
+
+  it("shows busy work with a cancel button, and the status bar", () => {
+    const w = mount({
+      info: {
+        server: "https://rucio.example.org",
+        account: "jdoe",
+        mode: "download",
+        destination: "/data/rucio",
+      },
+      paths_state: { files: 12, available: 10, pending: 2 },
+      selected: ["a:b", "c:d", "e:f"],
+    });
+    expect(w.$(".rw-busy").hidden).toBe(true);
+    w.model.update("busy", "Searching…");
+    expect(w.$(".rw-busy").hidden).toBe(false);
+    expect(w.$(".rw-busy").textContent).toMatch(/Searching…/);
+    w.$("button.rw-cancel").click();
+    expect(w.model.sentOf("cancel")).toEqual([{ type: "cancel" }]);
+    w.model.update("busy", "");
+    expect(w.$(".rw-busy").hidden).toBe(true);
+
+    const status = w.$(".rw-status").textContent;
+    expect(status).toMatch(/rucio\.example\.org/);
+    expect(status).toMatch(/jdoe/);
+    expect(status).toMatch(/download → \/data\/rucio/);
+    expect(status).toMatch(/3 selected · 12 files · 10 paths ready · 2 pending/);
+  });
+});
+
+describe("keyboard and details", () => {
+  it("moves, expands, selects and opens details from the keyboard", () => {
+    const w = mount();
+    showResults(w, RESULTS);
+    const tree = w.$(".rw-tree");
+    expect(tree.getAttribute("role")).toBe("tree");
+    expect(tree.tabIndex).toBe(0);
+    const active = () =>
+      document.getElementById(tree.getAttribute("aria-activedescendant") ?? "")?.dataset.did;
+
+    press(tree, "ArrowDown");
+    expect(active()).toBe("data18:AOD.001");
+    press(tree, "ArrowDown");
+    expect(active()).toBe("data18:AOD.002");
+
+    press(tree, " ");
+    expect(w.model.state.selected).toEqual(["data18:AOD.002"]);
+
+    press(tree, "ArrowRight");
+    const childPage = w.model.sentOf("page").at(-1);
+    expect(childPage.source).toBe("data18:AOD.002");
+    answerPage(w.model, childPage, 1, () => row("data18:f1", "FILE"));
+    press(tree, "ArrowRight");
+    expect(active()).toBe("data18:f1");
+    press(tree, "ArrowLeft");
+    expect(active()).toBe("data18:AOD.002");
+    press(tree, "ArrowLeft");
+    expect(w.rowEl("data18:f1")).toBeNull();
+
+    const e = press(tree, "Enter");
+    expect(e.defaultPrevented).toBe(true);
+    const ask = w.model.sentOf("details");
+    expect(ask).toHaveLength(1);
+    expect(ask[0]).toMatchObject({ type: "details", did: "data18:AOD.002" });
+    expect(w.$(".rw-details").hidden).toBe(false);
+    expect(w.$(".rw-details").textContent).toMatch(/Loading/);
+
+    w.model.message({
+      type: "details",
+      request_id: ask[0].request_id,
+      did: "data18:AOD.002",
+      metadata: { datatype: "AOD", events: 5000 },
+      replicas: [{ rse: "CERN-PROD_DATADISK", state: "AVAILABLE", path: "/data/rucio/x.root" }],
+      rules: [
+        {
+          id: "0123456789abcdef",
+          rse_expression: "CERN-PROD_DATADISK",
+          state: "OK",
+          account: "jdoe",
+          locks_ok: 12,
+          locks_replicating: 0,
+          locks_stuck: 0,
+          expires_at: null,
+          error: null,
+        },
+      ],
+    });
+    const details = w.$(".rw-details").textContent;
+    expect(details).toMatch(/datatype/);
+    expect(details).toMatch(/5000/);
+    expect(details).toMatch(/CERN-PROD_DATADISK/);
+    expect(details).toMatch(/12 \/ 0 \/ 0/);
+    w.$(".rw-details-close").click();
+    expect(w.$(".rw-details").hidden).toBe(true);
+  });
+
+  it("activates the first row on focus and opens a collection on double click", () => {
+    const w = mount();
+    showResults(w, RESULTS);
+    const tree = w.$(".rw-tree");
+    tree.dispatchEvent(new FocusEvent("focus"));
+    const active = () =>
+      document.getElementById(tree.getAttribute("aria-activedescendant") ?? "")?.dataset.did;
+    expect(active()).toBe("data18:AOD.001");
+    const size = /** @type {HTMLElement} */ (w.rowEl("data18:AOD.002").querySelector(".rw-size"));
+    size.dispatchEvent(new MouseEvent("dblclick", { bubbles: true }));
+    expect(w.model.sentOf("page").at(-1)).toMatchObject({ source: "data18:AOD.002", offset: 0 });
+  });
+
+  it("opens details when a name is clicked, and ignores other views' replies", () => {
+    const w = mount();
+    showResults(w, RESULTS);
+    /** @type {HTMLElement} */ (w.rowEl("data18:AOD.003.root").querySelector(".rw-name")).click();
+    const ask = w.model.sentOf("details")[0];
+    expect(ask.did).toBe("data18:AOD.003.root");
+    w.model.message({
+      type: "details",
+      request_id: ask.request_id + 999,
+      did: "x:y",
+      metadata: { wrong: 1 },
+    });
+    expect(w.$(".rw-details").textContent).not.toMatch(/wrong/);
+    w.model.message({ type: "details", request_id: ask.request_id, did: ask.did, error: "DID not found" });
+    expect(w.$(".rw-details").textContent).toMatch(/DID not found/);
+  });
+
+  it("marks every focusable element so that Lumino skips its notebook shortcuts", () => {
+    const w = mount();
+    showResults(w, RESULTS);
+    w.$("button.rw-filters-toggle").click();
+    const focusable = w.$$("button, input, select, [tabindex]");
+    expect(focusable.length).toBeGreaterThan(20);
+    expect(focusable.filter((e) => e.getAttribute("data-lm-suppress-shortcuts") !== "true")).toEqual([]);
+  });
+
+  it("keeps plain keys from reaching the notebook's shortcuts", () => {
+    const w = mount();
+    let reached = 0;
+    const outer = () => {
+      reached += 1;
+    };
+    document.addEventListener("keydown", outer);
+    try {
+      press(w.$(".rw-tree"), "d");
+      press(w.$("input.rw-search"), "a");
+      expect(reached).toBe(0);
+      press(w.$(".rw-tree"), "s", { ctrlKey: true });
+      expect(reached).toBe(1);
+    } finally {
+      document.removeEventListener("keydown", outer);
+    }
+  });
+});
+
+describe("filters", () => {
+  it("keeps the form and the text in step", () => {
+    const w = mount();
+    w.$("button.rw-filters-toggle").click();
+    expect(w.$(".rw-filters").hidden).toBe(false);
+    expect(w.$("button.rw-filters-toggle").getAttribute("aria-expanded")).toBe("true");
+
+    const text = /** @type {HTMLInputElement} */ (w.$("input.rw-filter-text"));
+    type(text, "datatype=AOD;1<events<5");
+    const groups = w.$$(".rw-filter-group");
+    expect(groups).toHaveLength(2);
+    const rows = (/** @type {HTMLElement} */ g) =>
+      [...g.querySelectorAll(".rw-filter-row")].map((r) => {
+        const key = /** @type {HTMLInputElement} */ (r.querySelector(".rw-filter-key")).value;
+        const op = /** @type {HTMLSelectElement} */ (r.querySelector(".rw-filter-op")).value;
+        const value = /** @type {HTMLInputElement} */ (r.querySelector(".rw-filter-value")).value;
+        return `${key}${op}${value}`;
+      });
+    expect(rows(groups[0])).toEqual(["datatype=AOD"]);
+    expect(rows(groups[1])).toEqual(["events>1", "events<5"]);
+    expect(w.$("button.rw-filters-toggle").textContent).toBe("Filters (3)");
+
+    // Editing the form writes the text.
+    const op = /** @type {HTMLSelectElement} */ (groups[0].querySelector(".rw-filter-op"));
+    op.value = "!=";
+    op.dispatchEvent(new Event("change"));
+    expect(text.value).toBe("datatype!=AOD;events>1,events<5");
+    const value = /** @type {HTMLInputElement} */ (groups[1].querySelectorAll(".rw-filter-value")[1]);
+    type(value, "9");
+    expect(text.value).toBe("datatype!=AOD;events>1,events<9");
+
+    // Add a condition and a group, fill them in, then remove one.
+    /** @type {HTMLElement} */ (groups[0].querySelector(".rw-filter-add-row")).click();
+    const added = w.$$(".rw-filter-group")[0].querySelectorAll(".rw-filter-row")[1];
+    type(/** @type {HTMLInputElement} */ (added.querySelector(".rw-filter-key")), "run_number");
+    const addedOp = /** @type {HTMLSelectElement} */ (added.querySelector(".rw-filter-op"));
+    addedOp.value = ">=";
+    addedOp.dispatchEvent(new Event("change"));
+    type(/** @type {HTMLInputElement} */ (added.querySelector(".rw-filter-value")), "300000");
+    expect(text.value).toBe("datatype!=AOD,run_number>=300000;events>1,events<9");
+    w.$("button.rw-filter-add-group").click();
+    expect(w.$$(".rw-filter-group")).toHaveLength(3);
+    expect(text.value).toBe("datatype!=AOD,run_number>=300000;events>1,events<9");
+    /** @type {HTMLElement} */ (w.$$(".rw-filter-group")[1].querySelector(".rw-filter-remove")).click();
+    expect(text.value).toBe("datatype!=AOD,run_number>=300000;events<9");
+
+    // Invalid text leaves the form alone and says why.
+    type(text, "datatype=AOD,events");
+    expect(w.$(".rw-filter-error").textContent).toMatch(/no operator/);
+    expect(text.getAttribute("aria-invalid")).toBe("true");
+    expect(w.$$(".rw-filter-group")).toHaveLength(3);
+  });
+
+  it("follows the filters trait set from Python", () => {
+    const w = mount({ filters: "project=data18" });
+    expect(/** @type {HTMLInputElement} */ (w.$("input.rw-filter-text")).value).toBe("project=data18");
+    w.model.update("filters", "run_number>1;datatype=RAW");
+    expect(w.$$(".rw-filter-group")).toHaveLength(2);
+  });
+});
+
+describe("lifecycle", () => {
+  it("returns a cleanup that removes its listeners and its DOM", () => {
+    const model = createModel();
+    const el = document.createElement("div");
+    const cleanup = widget.render({ model, el });
+    expect(el.querySelector(".rucio-widgets")).not.toBeNull();
+    expect(model.listenerCount()).toBeGreaterThan(5);
+    cleanup();
+    expect(model.listenerCount()).toBe(0);
+    expect(el.querySelector(".rucio-widgets")).toBeNull();
+    // Messages after cleanup reach nothing.
+    model.update("results_state", { generation: 1, loaded: 1, complete: true });
+    expect(model.sentOf("page")).toHaveLength(0);
+  });
+
+  it("two views of one model keep their own requests", () => {
+    const a = mount();
+    const el = document.createElement("div");
+    const cleanupB = widget.render({ model: a.model, el });
+    try {
+      a.model.update("results_state", { generation: 1, loaded: 1, complete: true });
+      const pages = a.model.sentOf("page");
+      expect(pages).toHaveLength(2);
+      expect(pages[0].request_id).not.toBe(pages[1].request_id);
+      answerAll(a.model, "results", 1, () => row("s:only", "FILE"));
+      expect(a.rowEl("s:only")).not.toBeNull();
+      expect(el.querySelector('.rw-row[data-did="s:only"]')).not.toBeNull();
+    } finally {
+      cleanupB();
+    }
+  });
+});
