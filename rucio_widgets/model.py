@@ -834,8 +834,19 @@ class BrowserModel:
         with self._lock:
             self._row_status.update(updates)
         self._send_cb({"type": "status", "updates": updates})
+        if arrived:
+            # Collections on screen that hold what arrived get a fresh count (2 of 3 ...).
+            parents = self._expanded_parents_of({r.did for r in requests})
+            if parents:
+                self._submit(self._annotate, parents)
         if arrived or any(r.did in self.state["selected"] for r in requests):
             self._refresh_paths()
+
+    def _expanded_parents_of(self, dids: set[str]) -> list[DIDRow]:
+        with self._lock:
+            parents = [source for source, listing in self._children.items()
+                       if any(row.did in dids for row in listing.rows)]
+        return [self._row_of(parent) for parent in parents]
 
     def _file_dids_of(self, did: str) -> list[str]:
         if did in self._files_of:

@@ -90,14 +90,16 @@ def _server(kind: str, root: Path) -> Iterator[JupyterServer]:
 
 
 @pytest.fixture(scope="session")
-def jupyter_lab(ui_notebooks_dir: Path) -> Iterator[JupyterServer]:
-    """JupyterLab 4 serving ``ui_notebooks_dir`` (started when first asked for)."""
+def jupyter_lab(sandbox: Any, ui_notebooks_dir: Path) -> Iterator[JupyterServer]:
+    """JupyterLab 4 serving ``ui_notebooks_dir`` (started when first asked for). It starts
+    after the sandbox, so its kernels inherit RUCIO_CONFIG pointing at it."""
     yield from _server("lab", ui_notebooks_dir)
 
 
 @pytest.fixture(scope="session")
-def jupyter_notebook(ui_notebooks_dir: Path) -> Iterator[JupyterServer]:
-    """Notebook 7 serving ``ui_notebooks_dir`` (started when first asked for)."""
+def jupyter_notebook(sandbox: Any, ui_notebooks_dir: Path) -> Iterator[JupyterServer]:
+    """Notebook 7 serving ``ui_notebooks_dir`` (started when first asked for), after the
+    sandbox."""
     yield from _server("notebook", ui_notebooks_dir)
 
 
