@@ -1,4 +1,4 @@
-"""The ``rucio-widgets`` command: ``sandbox up|down|status|env`` and ``demo``."""
+"""The ``rucio-widgets`` command: ``sandbox up|down|status|env|remove`` and ``demo``."""
 
 from __future__ import annotations
 
@@ -31,11 +31,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="rucio-widgets", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     _sandbox_parser(sub)
+    demo = sub.add_parser("demo", help="start the sandbox, a Voila dashboard and JupyterLab")
+    demo.add_argument("--dir", type=Path, default=None, help="sandbox folder")
+    demo.add_argument("--no-lab", action="store_true", help="serve only the Voila dashboard")
     args = parser.parse_args(argv)
 
     from rucio_widgets.sandbox import Sandbox, SandboxError
 
     try:
+        if args.command == "demo":
+            from rucio_widgets.demo import run_demo
+
+            return run_demo(args.dir, lab=not args.no_lab)
         if args.command == "sandbox":
             sandbox = Sandbox(args.dir)
             if args.verb == "up":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -112,3 +113,31 @@ def test_restart_keeps_data_without_reseeding(sandbox: SandboxSession) -> None:
     assert seed_log.read_text().count("seeded in") == seeded_before
     files = list(sandbox.client().list_files(made.scope, made.name))
     assert [f["name"] for f in files] == [Path(p).name for p in made.local_paths]
+
+
+def test_interrupted_up_leaves_nothing_running(tmp_path: Path) -> None:
+    """Ctrl-C while seeding: a one-line message, and no process of that sandbox survives."""
+    import signal
+    import time
+
+    from rucio_widgets.sandbox import Sandbox
+    from rucio_widgets.sandbox.processes import free_port
+
+    directory = tmp_path / "interrupted"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rucio_widgets.cli", "sandbox", "up", "--dir", str(directory),
+         "--db", "sqlite", "--port", str(free_port())],
+        stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    assert proc.stderr is not None
+    deadline = time.monotonic() + 120
+    for line in proc.stderr:
+        if "Seeding" in line or time.monotonic() > deadline:
+            break
+    time.sleep(1.0)
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+    rest = proc.stderr.read()
+    assert proc.wait(60) == 1
+    assert "Interrupted: nothing of the sandbox is left running." in rest
+    status = Sandbox(directory).status()
+    assert status.exists and not any(status.running.values())
