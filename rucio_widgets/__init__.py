@@ -18,7 +18,6 @@ from .errors import (
     RucioWidgetsError,
     ServerUnavailableError,
 )
-
 from .resolve import resolve
 
 if TYPE_CHECKING:

@@ -51,8 +51,11 @@ def download_path(download_dir: str, scope: str, name: str) -> str:
 def collection_status(available: int | None, total: int | None) -> RowStatus:
     """A dataset's or container's badge from its counts of available and total files."""
     if total is None:
-        return {"status": NOT_AVAILABLE} if not available else {"status": PARTIALLY_AVAILABLE,
-                                                                "available": available}
+        return (
+            {"status": NOT_AVAILABLE}
+            if not available
+            else {"status": PARTIALLY_AVAILABLE, "available": available}
+        )
     if total == 0:
         return {"status": EMPTY, "available": 0, "total": 0}
     done = min(available or 0, total)

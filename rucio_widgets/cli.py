@@ -12,17 +12,26 @@ def _sandbox_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
     sandbox = sub.add_parser("sandbox", help="a local Rucio server with demo data")
     verbs = sandbox.add_subparsers(dest="verb", required=True)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--dir", type=Path, default=None,
-                        help="sandbox folder (default: $RUCIO_WIDGETS_SANDBOX or "
-                             "~/.local/state/rucio-widgets/sandbox)")
+    common.add_argument(
+        "--dir",
+        type=Path,
+        default=None,
+        help="sandbox folder (default: $RUCIO_WIDGETS_SANDBOX or "
+        "~/.local/state/rucio-widgets/sandbox)",
+    )
     up = verbs.add_parser("up", parents=[common], help="create or restart the sandbox")
-    up.add_argument("--db", choices=("postgresql", "sqlite"), default=None,
-                    help="database (default: postgresql when installed, else sqlite)")
+    up.add_argument(
+        "--db",
+        choices=("postgresql", "sqlite"),
+        default=None,
+        help="database (default: postgresql when installed, else sqlite)",
+    )
     up.add_argument("--port", type=int, default=None, help="server port (default 18080)")
     verbs.add_parser("down", parents=[common], help="stop what the sandbox started")
     verbs.add_parser("status", parents=[common], help="say what runs and where")
-    env = verbs.add_parser("env", parents=[common],
-                           help="print shell lines that point rucio at the sandbox")
+    env = verbs.add_parser(
+        "env", parents=[common], help="print shell lines that point rucio at the sandbox"
+    )
     env.add_argument("--account", default="alice", help="root, alice or bob (default alice)")
     verbs.add_parser("remove", parents=[common], help="stop the sandbox and delete its data")
 
@@ -49,9 +58,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 report = sandbox.up(db=args.db, port=args.port)
                 print(report.describe())
                 print(
-                    "\nNext: eval \"$(rucio-widgets sandbox env"
+                    '\nNext: eval "$(rucio-widgets sandbox env'
                     + (f" --dir {sandbox.dir}" if args.dir else "")
-                    + ")\"  then  rucio whoami  or, in a notebook, RucioBrowser()"
+                    + ')"  then  rucio whoami  or, in a notebook, RucioBrowser()'
                 )
                 return 0
             if args.verb == "down":

@@ -97,8 +97,7 @@ def _coerce(key: str, value: Any, source: str) -> Any:
                 f"Set {key} to a number such as 4.",
             ) from None
         if number < 0:
-            raise ConfigurationError(f"{key} in {source} is negative.",
-                                     f"Set {key} to 0 or more.")
+            raise ConfigurationError(f"{key} in {source} is negative.", f"Set {key} to 0 or more.")
         return number
     if key == "wildcard_enabled":
         if isinstance(value, bool):
@@ -125,8 +124,9 @@ def load_settings(**kwargs: Any) -> Settings:
         try:
             parser.read(path)
         except configparser.Error as exc:
-            raise ConfigurationError(f"{path} cannot be read: {exc}.",
-                                     "Fix the file's syntax (sections, key = value).") from exc
+            raise ConfigurationError(
+                f"{path} cannot be read: {exc}.", "Fix the file's syntax (sections, key = value)."
+            ) from exc
         values["config_file"] = str(path)
         if parser.has_section("client"):
             for key in CONNECTION_KEYS:

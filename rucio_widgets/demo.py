@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -21,8 +22,10 @@ DEFAULT_LAB_PORT = 8888
 
 def notebooks_source() -> Path:
     """The example notebooks: shipped in the wheel, or the source checkout's folder."""
-    for candidate in (Path(__file__).parent / "notebooks",
-                      Path(__file__).resolve().parents[1] / "notebooks"):
+    for candidate in (
+        Path(__file__).parent / "notebooks",
+        Path(__file__).resolve().parents[1] / "notebooks",
+    ):
         if (candidate / "dashboard.ipynb").exists():
             return candidate
     raise SandboxError("The example notebooks are missing from this installation.")
@@ -82,9 +85,19 @@ def run_demo(directory: Path | None = None, *, lab: bool = True) -> int:
         voila_port = _port(DEFAULT_VOILA_PORT, "Voila")
         voila_proc, record = procs.start(
             "voila",
-            [sys.executable, "-m", "voila", "--no-browser", "dashboard.ipynb",
-             f"--port={voila_port}", "--Voila.ip=127.0.0.1", "--Voila.port_retries=0"],
-            log_path=sandbox.layout.logs / "voila.log", env=env, cwd=workdir,
+            [
+                sys.executable,
+                "-m",
+                "voila",
+                "--no-browser",
+                "dashboard.ipynb",
+                f"--port={voila_port}",
+                "--Voila.ip=127.0.0.1",
+                "--Voila.port_retries=0",
+            ],
+            log_path=sandbox.layout.logs / "voila.log",
+            env=env,
+            cwd=workdir,
         )
         started.append(record)
         urls = [f"dashboard (Voila): http://127.0.0.1:{voila_port}/"]
@@ -93,37 +106,69 @@ def run_demo(directory: Path | None = None, *, lab: bool = True) -> int:
             token = secrets.token_hex(16)
             lab_proc, record = procs.start(
                 "jupyterlab",
-                [sys.executable, "-m", "jupyter", "lab", "--no-browser",
-                 "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={lab_port}",
-                 "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-                 f"--ServerApp.root_dir={workdir}",
-                 *(["--allow-root"] if os.geteuid() == 0 else [])],
-                log_path=sandbox.layout.logs / "jupyterlab.log", env=env, cwd=workdir,
+                [
+                    sys.executable,
+                    "-m",
+                    "jupyter",
+                    "lab",
+                    "--no-browser",
+                    "--ServerApp.ip=127.0.0.1",
+                    f"--ServerApp.port={lab_port}",
+                    "--ServerApp.port_retries=0",
+                    f"--IdentityProvider.token={token}",
+                    f"--ServerApp.root_dir={workdir}",
+                    *(["--allow-root"] if os.geteuid() == 0 else []),
+                ],
+                log_path=sandbox.layout.logs / "jupyterlab.log",
+                env=env,
+                cwd=workdir,
             )
             started.append(record)
-            procs.wait_for_http(f"http://127.0.0.1:{lab_port}/api/status?token={token}",
-                                timeout=90, proc=lab_proc,
-                                log_path=sandbox.layout.logs / "jupyterlab.log",
-                                what="JupyterLab")
-            urls.append(f"quickstart (JupyterLab): http://127.0.0.1:{lab_port}/lab/tree/"
-                        f"quickstart.ipynb?token={token}")
-        procs.wait_for_http(f"http://127.0.0.1:{voila_port}/", timeout=120, proc=voila_proc,
-                            log_path=sandbox.layout.logs / "voila.log", what="Voila")
-        lock.write_text(json.dumps({
-            "demo": procs.ProcessRecord("demo", os.getpid(),
-                                        procs.process_start_time(os.getpid()) or "").to_json(),
-            "urls": urls,
-        }))
+            procs.wait_for_http(
+                f"http://127.0.0.1:{lab_port}/api/status?token={token}",
+                timeout=90,
+                proc=lab_proc,
+                log_path=sandbox.layout.logs / "jupyterlab.log",
+                what="JupyterLab",
+            )
+            urls.append(
+                f"quickstart (JupyterLab): http://127.0.0.1:{lab_port}/lab/tree/"
+                f"quickstart.ipynb?token={token}"
+            )
+        procs.wait_for_http(
+            f"http://127.0.0.1:{voila_port}/",
+            timeout=120,
+            proc=voila_proc,
+            log_path=sandbox.layout.logs / "voila.log",
+            what="Voila",
+        )
+        lock.write_text(
+            json.dumps(
+                {
+                    "demo": procs.ProcessRecord(
+                        "demo", os.getpid(), procs.process_start_time(os.getpid()) or ""
+                    ).to_json(),
+                    "urls": urls,
+                }
+            )
+        )
         print(f"\nThe demo is up ({time.monotonic() - started_at:.0f} s). Open:", flush=True)
         for url in urls:
             print(f"  {url}", flush=True)
-        print("\nThe `rucio` command works too: eval \"$(rucio-widgets sandbox env"
-              + (f" --dir {sandbox.dir}" if directory else "") + ")\"; rucio whoami", flush=True)
+        print(
+            '\nThe `rucio` command works too: eval "$(rucio-widgets sandbox env'
+            + (f" --dir {sandbox.dir}" if directory else "")
+            + ')"; rucio whoami',
+            flush=True,
+        )
         print("Press Ctrl-C to stop everything the demo started.", flush=True)
         while all(procs.is_running(r) for r in started):
             time.sleep(0.5)
-        print("A demo server stopped by itself; see the logs in "
-              f"{sandbox.layout.logs}. Stopping the rest.", flush=True)
+        print(
+            "A demo server stopped by itself; see the logs in "
+            f"{sandbox.layout.logs}. Stopping the rest.",
+            flush=True,
+        )
         return 1
     except (KeyboardInterrupt, _Stop):
         print("\nStopping the demo ...", flush=True)
@@ -133,10 +178,8 @@ def run_demo(directory: Path | None = None, *, lab: bool = True) -> int:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         for record in reversed(started):
             procs.stop(record)
-        try:
+        with contextlib.suppress(SandboxError):
             sandbox.down(quiet=True)
-        except SandboxError:
-            pass
         lock.unlink(missing_ok=True)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGHUP, signal.SIG_DFL)

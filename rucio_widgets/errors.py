@@ -56,8 +56,9 @@ class QuotaExceededError(RucioWidgetsError):
 class NotAvailableError(RucioWidgetsError):
     """Some selected files have no local path (yet); ``missing`` maps DID -> state."""
 
-    def __init__(self, message: str, hint: str | None = None,
-                 missing: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, message: str, hint: str | None = None, missing: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message, hint)
         self.missing = dict(missing or {})
 
@@ -93,8 +94,9 @@ def translate(exc: BaseException, *, doing: str = "") -> RucioWidgetsError:
     if isinstance(exc, rex.CannotAuthenticate):
         return AuthenticationError(f"Rucio did not accept the credentials{where}: {details}.")
     if isinstance(exc, rex.DataIdentifierNotFound):
-        return NotFoundError(f"Not found{where}: {details}.",
-                             "Check the scope and name (it may have been deleted).")
+        return NotFoundError(
+            f"Not found{where}: {details}.", "Check the scope and name (it may have been deleted)."
+        )
     if isinstance(exc, rex.ScopeNotFound):
         return NotFoundError(f"Unknown scope{where}: {details}.", "Pick a scope from the list.")
     if isinstance(exc, rex.AccessDenied):
@@ -102,14 +104,20 @@ def translate(exc: BaseException, *, doing: str = "") -> RucioWidgetsError:
     if isinstance(exc, rex.InsufficientAccountLimit):
         return QuotaExceededError(f"Over quota{where}: {details}.")
     if isinstance(exc, rex.RSENotFound):
-        return ConfigurationError(f"Unknown RSE{where}: {details}.",
-                                  "Check destination_rse (or the RSE expression you typed).")
+        return ConfigurationError(
+            f"Unknown RSE{where}: {details}.",
+            "Check destination_rse (or the RSE expression you typed).",
+        )
     if isinstance(exc, rex.InvalidRSEExpression):
-        return ConfigurationError(f"The RSE expression matches no RSE{where}: {details}.",
-                                  "Check destination_rse (or the RSE expression you typed).")
+        return ConfigurationError(
+            f"The RSE expression matches no RSE{where}: {details}.",
+            "Check destination_rse (or the RSE expression you typed).",
+        )
     if isinstance(exc, rex.InvalidMetadata):
-        return InvalidQueryError(f"The server does not know a filter key{where}: {details}.",
-                                 "Use keys such as datatype, run_number, project, events.")
+        return InvalidQueryError(
+            f"The server does not know a filter key{where}: {details}.",
+            "Use keys such as datatype, run_number, project, events.",
+        )
     if isinstance(exc, rex.UnsupportedOperation):
         return InvalidQueryError(f"Rucio cannot do this{where}: {details}.")
     if isinstance(exc, rex.InvalidObject):
@@ -117,18 +125,29 @@ def translate(exc: BaseException, *, doing: str = "") -> RucioWidgetsError:
     if isinstance(exc, rex.ConfigNotFound):
         return ConfigurationError(
             f"No rucio.cfg found{where}.",
-            "Set RUCIO_CONFIG to your rucio.cfg, or pass rucio_host= and account= to the "
-            "browser.",
+            "Set RUCIO_CONFIG to your rucio.cfg, or pass rucio_host= and account= to the browser.",
         )
     if isinstance(exc, rex.ServerConnectionException) or _is_connection_error(exc):
         return ServerUnavailableError(f"Cannot reach the Rucio server{where}.")
     if isinstance(exc, rex.RucioException):
         return RucioWidgetsError(f"Rucio answered with an error{where}: {details}.")
-    return RucioWidgetsError(f"Unexpected {type(exc).__name__}{where}: {exc}",
-                             "This looks like a bug in rucio-widgets; please report it.")
+    return RucioWidgetsError(
+        f"Unexpected {type(exc).__name__}{where}: {exc}",
+        "This looks like a bug in rucio-widgets; please report it.",
+    )
 
 
 def _is_connection_error(exc: BaseException) -> bool:
     names = {cls.__name__ for cls in type(exc).__mro__}
-    return bool(names & {"ConnectionError", "ConnectError", "ReadTimeout", "ConnectTimeout",
-                         "RemoteProtocolError", "Timeout", "TimeoutException"})
+    return bool(
+        names
+        & {
+            "ConnectionError",
+            "ConnectError",
+            "ReadTimeout",
+            "ConnectTimeout",
+            "RemoteProtocolError",
+            "Timeout",
+            "TimeoutException",
+        }
+    )

@@ -10,6 +10,7 @@ explicit waits (``search(wait=True)``, ``wait_paths``).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -66,8 +67,12 @@ class PagedListing:
     for more (``ensure``); ``cancel`` closes the stream, so a replaced search stops at once.
     """
 
-    def __init__(self, plan: Callable[[], Sequence[Callable[[], JsonLineStream]]],
-                 on_progress: Callable[[PagedListing], None], label: str) -> None:
+    def __init__(
+        self,
+        plan: Callable[[], Sequence[Callable[[], JsonLineStream]]],
+        on_progress: Callable[[PagedListing], None],
+        label: str,
+    ) -> None:
         """``plan`` runs on the reader thread and returns the stream openers to read in turn
         (it may call Rucio, e.g. to find the account's scopes)."""
         self.rows: list[DIDRow] = []
@@ -93,8 +98,9 @@ class PagedListing:
                 self._target = count
                 self._cond.notify_all()
             if self._thread is None and not self.done:
-                self._thread = threading.Thread(target=self._read, name=f"rucio-widgets {self.label}",
-                                                daemon=True)
+                self._thread = threading.Thread(
+                    target=self._read, name=f"rucio-widgets {self.label}", daemon=True
+                )
                 self._thread.start()
 
     def wait_for(self, count: int, timeout: float | None = None) -> bool:
@@ -163,8 +169,14 @@ class PagedListing:
 
 
 class BrowserModel:
-    def __init__(self, service: RucioService, settings: Settings, *,
-                 publish: Publish | None = None, send: Send | None = None) -> None:
+    def __init__(
+        self,
+        service: RucioService,
+        settings: Settings,
+        *,
+        publish: Publish | None = None,
+        send: Send | None = None,
+    ) -> None:
         self.service = service
         self.settings = settings
         self._publish_cb = publish or (lambda changes: None)
@@ -174,10 +186,21 @@ class BrowserModel:
         self._resolver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rucio-widgets-paths")
 
         self.state: dict[str, Any] = {
-            "query": "", "did_type": "all", "filters": "", "selected": [], "scopes": [],
-            "info": {"server": settings.server_label, "account": settings.account or "",
-                     "mode": settings.mode, "destination": settings.destination_rse or ""},
-            "busy": "", "error": {}, "paths": [], "unavailable": [],
+            "query": "",
+            "did_type": "all",
+            "filters": "",
+            "selected": [],
+            "scopes": [],
+            "info": {
+                "server": settings.server_label,
+                "account": settings.account or "",
+                "mode": settings.mode,
+                "destination": settings.destination_rse or "",
+            },
+            "busy": "",
+            "error": {},
+            "paths": [],
+            "unavailable": [],
             "results_state": {"generation": 0, "loaded": 0, "complete": True},
             "paths_state": {"files": 0, "available": 0, "pending": 0},
         }
@@ -201,7 +224,7 @@ class BrowserModel:
         self._account = settings.account or ""
         self.fetcher = Fetcher(service, settings, self._destinations, self._on_requests)
 
-    # --- publishing ---------------------------------------------------------------------------
+    # --- publishing -----------------------------------------------------------------------
     def _publish(self, **changes: Any) -> None:
         with self._lock:
             changed = {k: v for k, v in changes.items() if self.state.get(k) != v}
@@ -243,7 +266,7 @@ class BrowserModel:
         if not self._closed:
             self._pool.submit(run)
 
-    # --- start ---------------------------------------------------------------------------------
+    # --- start ----------------------------------------------------------------------------
     def start(self, *, wait: bool = False) -> None:
         """Sign in and fetch who we are, the scopes and unfinished rules (in the background
         unless ``wait``)."""
@@ -271,9 +294,16 @@ class BrowserModel:
             self._account_scopes = self.service.account_scopes(str(who["account"]))
         return self._account_scopes
 
-    # --- search ----------------------------------------------------------------------------------
-    def search(self, query: str, did_type: str = "all", filters: str = "", *,
-               wait: bool = True, timeout: float | None = 120) -> list[Result]:
+    # --- search ---------------------------------------------------------------------------
+    def search(
+        self,
+        query: str,
+        did_type: str = "all",
+        filters: str = "",
+        *,
+        wait: bool = True,
+        timeout: float | None = 120,
+    ) -> list[Result]:
         """Start a search (cancelling the one in flight); with ``wait``, return its first page.
 
         Syntax errors raise at once (and show in the panel); server errors raise when waiting.
@@ -281,12 +311,15 @@ class BrowserModel:
         try:
             query = query.strip()
             if did_type not in didlib.DID_TYPES:
-                raise InvalidQueryError(f"DID type `{did_type}` is not one of "
-                                        f"{', '.join(didlib.DID_TYPES)}.")
+                raise InvalidQueryError(
+                    f"DID type `{did_type}` is not one of {', '.join(didlib.DID_TYPES)}."
+                )
             groups = didlib.parse_filters(filters)
             didlib.to_rucio_filters(groups, did_type)  # refuses what the server would refuse
             if not query:
-                raise InvalidQueryError("The search is empty.", "Type `scope:name*` and press Enter.")
+                raise InvalidQueryError(
+                    "The search is empty.", "Type `scope:name*` and press Enter."
+                )
             if ":" in query:
                 didlib.parse_query(query, [])  # syntax check now; scopes resolved on the worker
         except (didlib.InvalidDIDError, didlib.FilterSyntaxError) as exc:
@@ -308,15 +341,21 @@ class BrowserModel:
                 scopes = [] if ":" in query else self._default_scopes()
                 return [
                     self._search_source(
-                        scope, didlib.to_rucio_filters(groups, did_type, name=pattern), did_type)
+                        scope, didlib.to_rucio_filters(groups, did_type, name=pattern), did_type
+                    )
                     for scope, pattern in didlib.parse_query(query, scopes)
                 ]
 
             listing = PagedListing(plan, self._on_results_progress, label=f"searching {query}")
             self._results = listing
             self._search_busy = self._begin("Searching…")
-        self._publish(query=query, did_type=did_type, filters=filters, error={},
-                      results_state={"generation": generation, "loaded": 0, "complete": False})
+        self._publish(
+            query=query,
+            did_type=did_type,
+            filters=filters,
+            error={},
+            results_state={"generation": generation, "loaded": 0, "complete": False},
+        )
         listing.ensure(PAGE_SIZE)
         if not wait:
             return []
@@ -326,8 +365,9 @@ class BrowserModel:
             raise listing.error
         return self.results
 
-    def _search_source(self, scope: str, filters: list[dict[str, Any]],
-                       did_type: str) -> Callable[[], JsonLineStream]:
+    def _search_source(
+        self, scope: str, filters: list[dict[str, Any]], did_type: str
+    ) -> Callable[[], JsonLineStream]:
         return lambda: self.service.search(scope, filters, did_type)
 
     def _on_results_progress(self, listing: PagedListing) -> None:
@@ -339,8 +379,13 @@ class BrowserModel:
             self.report(listing.error)
         if len(listing.rows) >= PAGE_SIZE or listing.done:
             self._end(self._search_busy)
-        self._publish(results_state={"generation": generation, "loaded": len(listing.rows),
-                                     "complete": listing.complete or listing.error is not None})
+        self._publish(
+            results_state={
+                "generation": generation,
+                "loaded": len(listing.rows),
+                "complete": listing.complete or listing.error is not None,
+            }
+        )
 
     def cancel(self) -> None:
         with self._lock:
@@ -357,11 +402,13 @@ class BrowserModel:
 
     def _result(self, row: DIDRow) -> Result:
         status = self._row_status.get(row.did)
-        return Result(row.did, row.type, row.bytes, row.length,
-                      status.get("status") if status else None)
+        return Result(
+            row.did, row.type, row.bytes, row.length, status.get("status") if status else None
+        )
 
-    def load_more(self, count: int = PAGE_SIZE, *, wait: bool = True,
-                  timeout: float | None = 120) -> list[Result]:
+    def load_more(
+        self, count: int = PAGE_SIZE, *, wait: bool = True, timeout: float | None = 120
+    ) -> list[Result]:
         listing = self._results
         if listing is None:
             raise InvalidQueryError("Nothing to load: search first.")
@@ -374,11 +421,13 @@ class BrowserModel:
             listing.ensure(want)
         return self.results
 
-    # --- pages and details (answered through reply callbacks) --------------------------------
-    def request_page(self, source: str, offset: int, limit: int,
-                     reply: Callable[[dict[str, Any]], None]) -> None:
-        self._submit(self._answer_page, source, max(0, offset), max(1, min(limit, MAX_PAGE_ROWS)),
-                     reply)
+    # --- pages and details (answered through reply callbacks) -----------------------------
+    def request_page(
+        self, source: str, offset: int, limit: int, reply: Callable[[dict[str, Any]], None]
+    ) -> None:
+        self._submit(
+            self._answer_page, source, max(0, offset), max(1, min(limit, MAX_PAGE_ROWS)), reply
+        )
 
     def _listing_for(self, source: str) -> PagedListing | None:
         if source == RESULTS_SOURCE:
@@ -389,14 +438,22 @@ class BrowserModel:
                 did = didlib.parse_did(source)
                 listing = PagedListing(
                     lambda: [lambda: self.service.content(did.scope, did.name)],
-                    lambda _listing: None, label=f"listing {source}")
+                    lambda _listing: None,
+                    label=f"listing {source}",
+                )
                 self._children[source] = listing
         return listing
 
-    def _answer_page(self, source: str, offset: int, limit: int,
-                     reply: Callable[[dict[str, Any]], None]) -> None:
-        answer: dict[str, Any] = {"source": source, "offset": offset, "rows": [],
-                                  "total": None, "complete": True}
+    def _answer_page(
+        self, source: str, offset: int, limit: int, reply: Callable[[dict[str, Any]], None]
+    ) -> None:
+        answer: dict[str, Any] = {
+            "source": source,
+            "offset": offset,
+            "rows": [],
+            "total": None,
+            "complete": True,
+        }
         try:
             listing = self._listing_for(source)
             if listing is None:
@@ -406,9 +463,11 @@ class BrowserModel:
             listing.wait_for(offset + limit, timeout=120)
             listing.ensure(offset + limit + PAGE_SIZE)
             rows = listing.rows[offset : offset + limit]
-            answer.update(rows=[self._row(row) for row in rows],
-                          complete=listing.complete,
-                          total=len(listing.rows) if listing.complete else None)
+            answer.update(
+                rows=[self._row(row) for row in rows],
+                complete=listing.complete,
+                total=len(listing.rows) if listing.complete else None,
+            )
             if listing.error is not None:
                 answer["error"] = listing.error.message
         except RucioWidgetsError as exc:
@@ -421,8 +480,13 @@ class BrowserModel:
             self._submit(self._annotate, [r for r in rows if r.did not in self._row_status])
 
     def _row(self, row: DIDRow) -> Row:
-        return {"did": row.did, "type": row.type, "bytes": row.bytes, "length": row.length,
-                "status": self._row_status.get(row.did)}
+        return {
+            "did": row.did,
+            "type": row.type,
+            "bytes": row.bytes,
+            "length": row.length,
+            "status": self._row_status.get(row.did),
+        }
 
     def request_details(self, did: str, reply: Callable[[dict[str, Any]], None]) -> None:
         self._submit(self._answer_details, did, reply)
@@ -435,25 +499,48 @@ class BrowserModel:
         replicas = []
         for replica in data["replicas"]:
             path = None
-            if (replica.get("pfn") and self._is_destination(replica["rse"])
-                    and self.settings.rse_mount_path):
-                path = pfn_to_local_path(replica["pfn"], self.settings.rse_mount_path,
-                                         self.settings.path_begins_at)
-            replicas.append({"rse": replica["rse"], "state": replica.get("state", ""),
-                             "path": path, "available": replica.get("available"),
-                             "total": replica.get("total")})
-        rules = [{
-            "id": r["id"], "rse_expression": r["rse_expression"], "state": r["state"],
-            "account": r["account"], "locks_ok": r.get("locks_ok_cnt", 0),
-            "locks_replicating": r.get("locks_replicating_cnt", 0),
-            "locks_stuck": r.get("locks_stuck_cnt", 0),
-            "expires_at": str(r["expires_at"]) if r.get("expires_at") else None,
-            "error": r.get("error"),
-        } for r in data["rules"]]
-        metadata = {k: (v if isinstance(v, (int, float, bool, str)) or v is None else str(v))
-                    for k, v in data["metadata"].items()}
-        return {"did": row.did, "type": row.type, "metadata": metadata,
-                "replicas": replicas, "rules": rules}
+            if (
+                replica.get("pfn")
+                and self._is_destination(replica["rse"])
+                and self.settings.rse_mount_path
+            ):
+                path = pfn_to_local_path(
+                    replica["pfn"], self.settings.rse_mount_path, self.settings.path_begins_at
+                )
+            replicas.append(
+                {
+                    "rse": replica["rse"],
+                    "state": replica.get("state", ""),
+                    "path": path,
+                    "available": replica.get("available"),
+                    "total": replica.get("total"),
+                }
+            )
+        rules = [
+            {
+                "id": r["id"],
+                "rse_expression": r["rse_expression"],
+                "state": r["state"],
+                "account": r["account"],
+                "locks_ok": r.get("locks_ok_cnt", 0),
+                "locks_replicating": r.get("locks_replicating_cnt", 0),
+                "locks_stuck": r.get("locks_stuck_cnt", 0),
+                "expires_at": str(r["expires_at"]) if r.get("expires_at") else None,
+                "error": r.get("error"),
+            }
+            for r in data["rules"]
+        ]
+        metadata = {
+            k: (v if isinstance(v, (int, float, bool, str)) or v is None else str(v))
+            for k, v in data["metadata"].items()
+        }
+        return {
+            "did": row.did,
+            "type": row.type,
+            "metadata": metadata,
+            "replicas": replicas,
+            "rules": rules,
+        }
 
     def _answer_details(self, did: str, reply: Callable[[dict[str, Any]], None]) -> None:
         try:
@@ -463,7 +550,7 @@ class BrowserModel:
         except didlib.InvalidDIDError as exc:
             reply({"did": did, "error": str(exc)})
 
-    # --- availability badges ----------------------------------------------------------------------
+    # --- availability badges --------------------------------------------------------------
     def _destinations(self) -> set[str]:
         if self._destination_rses is None:
             expression = self.settings.destination_rse
@@ -503,8 +590,9 @@ class BrowserModel:
                         # files that arrived otherwise are counted by a deep look-up (about
                         # 15-30 ms each, only for rows on screen that are not complete).
                         available, total = self._deep_count(row, destinations)
-                    updates[row.did] = collection_status(available, total if total is not None
-                                                         else row.length)
+                    updates[row.did] = collection_status(
+                        available, total if total is not None else row.length
+                    )
             for row in containers:
                 updates[row.did] = collection_status(*self._deep_count(row, destinations))
         for row in rows:
@@ -518,15 +606,19 @@ class BrowserModel:
 
     def _deep_count(self, row: DIDRow, destinations: set[str]) -> tuple[int, int | None]:
         """(available, total) files of a collection on the best destination RSE."""
-        entries = [e for e in self.service.collection_replicas(row.scope, row.name)
-                   if e.get("rse") in destinations]
+        entries = [
+            e
+            for e in self.service.collection_replicas(row.scope, row.name)
+            if e.get("rse") in destinations
+        ]
         if not entries:
             return 0, row.length
         best = max(entries, key=lambda e: int(e.get("available_length") or 0))
         return int(best.get("available_length") or 0), best.get("length")
 
-    def _locate_files(self, files: Sequence[DIDRow],
-                      on_progress: Callable[[], None] | None = None) -> None:
+    def _locate_files(
+        self, files: Sequence[DIDRow], on_progress: Callable[[], None] | None = None
+    ) -> None:
         """Fill ``_local_path`` for files whose place is not known yet (bulk)."""
         unknown = [f for f in files if f.did not in self._local_path]
         if not unknown:
@@ -534,8 +626,9 @@ class BrowserModel:
         if self.settings.mode == "download":
             for row in unknown:
                 path = download_path(self.settings.download_dir, row.scope, row.name)
-                local = os.path.isfile(path) and (row.bytes is None
-                                                  or os.path.getsize(path) == row.bytes)
+                local = os.path.isfile(path) and (
+                    row.bytes is None or os.path.getsize(path) == row.bytes
+                )
                 self._local_path[row.did] = path if local else None
             return
         mount = self.settings.rse_mount_path
@@ -546,12 +639,14 @@ class BrowserModel:
         destinations = self._destinations()
         found: dict[str, str] = {}
         since_progress = 0
-        for replicas in self.service.replicas([(f.scope, f.name) for f in unknown],
-                                              self.settings.destination_rse):
+        for replicas in self.service.replicas(
+            [(f.scope, f.name) for f in unknown], self.settings.destination_rse
+        ):
             for rse, pfns in replicas.pfns.items():
                 if rse in destinations and pfns:
-                    found[replicas.did] = pfn_to_local_path(pfns[0], mount,
-                                                            self.settings.path_begins_at)
+                    found[replicas.did] = pfn_to_local_path(
+                        pfns[0], mount, self.settings.path_begins_at
+                    )
                     break
             since_progress += 1
             if on_progress is not None and since_progress >= 200:
@@ -563,7 +658,7 @@ class BrowserModel:
             for row in unknown:
                 self._local_path[row.did] = found.get(row.did)
 
-    # --- selection and paths ---------------------------------------------------------------------
+    # --- selection and paths --------------------------------------------------------------
     def set_selected(self, selected: Iterable[str]) -> None:
         cleaned: list[str] = []
         for text in selected:
@@ -575,8 +670,11 @@ class BrowserModel:
                 raise error from None
             if did not in cleaned:
                 cleaned.append(did)
-        if cleaned == self.state["selected"] and self.state["paths_state"].get("pending") == 0 \
-                and self._resolved.is_set():
+        if (
+            cleaned == self.state["selected"]
+            and self.state["paths_state"].get("pending") == 0
+            and self._resolved.is_set()
+        ):
             return
         self._publish(selected=cleaned)
         with self._lock:
@@ -621,16 +719,21 @@ class BrowserModel:
             if kinds.get(did) != "FILE" and did not in self._files_of:
                 parsed = didlib.parse_did(did)
                 stream = self.service.files(parsed.scope, parsed.name)
-                self._files_of[did] = [DIDRow(scope=str(f["scope"]), name=str(f["name"]),
-                                              type="FILE", bytes=f.get("bytes"))
-                                       for f in stream]
+                self._files_of[did] = [
+                    DIDRow(
+                        scope=str(f["scope"]),
+                        name=str(f["name"]),
+                        type="FILE",
+                        bytes=f.get("bytes"),
+                    )
+                    for f in stream
+                ]
             if self._stale(generation):
                 return
         files: list[DIDRow] = []
         seen: set[str] = set()
         for did in selected:
-            members = (self._files_of[did] if kinds.get(did) != "FILE"
-                       else [self._file_row(did)])
+            members = self._files_of[did] if kinds.get(did) != "FILE" else [self._file_row(did)]
             for row in members:
                 if row.did not in seen:
                     seen.add(row.did)
@@ -663,8 +766,10 @@ class BrowserModel:
             if missing:
                 raise NotAvailableError(
                     f"{', '.join(missing[:3])} {'does' if len(missing) == 1 else 'do'} not exist "
-                    "in Rucio.", "Deselect it, or check the scope and name.",
-                    missing={d: "NOT_FOUND" for d in missing})
+                    "in Rucio.",
+                    "Deselect it, or check the scope and name.",
+                    missing={d: "NOT_FOUND" for d in missing},
+                )
             for did, data in meta.items():
                 kind = str(data.get("did_type") or data.get("type") or "FILE").upper()
                 known[did] = kind.replace("DIDTYPE.", "")
@@ -691,9 +796,13 @@ class BrowserModel:
         resolved = [f for f in files if f.did in self._local_path]
         unavailable = [f.did for f in resolved if not located[f.did]]
         self._publish(
-            paths=paths, unavailable=unavailable,
-            paths_state={"files": len(files), "available": len(paths),
-                         "pending": len(files) - len(resolved) if pending else 0},
+            paths=paths,
+            unavailable=unavailable,
+            paths_state={
+                "files": len(files),
+                "available": len(paths),
+                "pending": len(files) - len(resolved) if pending else 0,
+            },
         )
         updates = {f.did: file_status(bool(located[f.did])) for f in resolved}
         if updates:
@@ -710,12 +819,17 @@ class BrowserModel:
         Raises NotAvailableError naming the selected files that have no local path.
         """
         if not self._resolved.wait(timeout):
-            raise CancelledError(f"Paths are still being resolved after {timeout} s.",
-                                 "Wait longer, or select fewer files.")
+            raise CancelledError(
+                f"Paths are still being resolved after {timeout} s.",
+                "Wait longer, or select fewer files.",
+            )
         unavailable = list(self.state["unavailable"])
         if unavailable:
-            where = (f"on {self.settings.destination_rse}" if self.settings.mode == "replica"
-                     else f"in {self.settings.download_dir}")
+            where = (
+                f"on {self.settings.destination_rse}"
+                if self.settings.mode == "replica"
+                else f"in {self.settings.download_dir}"
+            )
             raise NotAvailableError(
                 f"{len(unavailable)} selected file(s) are not available {where}: "
                 f"{', '.join(unavailable[:3])}{' ...' if len(unavailable) > 3 else ''}.",
@@ -730,10 +844,12 @@ class BrowserModel:
 
     def require_replica_settings(self) -> None:
         if self.settings.mode == "replica" and not self.settings.destination_rse:
-            raise ConfigurationError("Replica mode needs destination_rse.",
-                                     "Set destination_rse in [widgets] of rucio.cfg or pass it.")
+            raise ConfigurationError(
+                "Replica mode needs destination_rse.",
+                "Set destination_rse in [widgets] of rucio.cfg or pass it.",
+            )
 
-    # --- making data available ---------------------------------------------------------------
+    # --- making data available ------------------------------------------------------------
     def _pick_up_rules(self, account: str) -> None:
         """After a kernel restart: follow this account's unfinished rules to the destination
         (one call), so their state shows and nothing is requested twice."""
@@ -763,8 +879,12 @@ class BrowserModel:
             return [row]
         if row.did not in self._files_of:
             stream = self.service.files(row.scope, row.name)
-            self._files_of[row.did] = [DIDRow(scope=str(f["scope"]), name=str(f["name"]),
-                                              type="FILE", bytes=f.get("bytes")) for f in stream]
+            self._files_of[row.did] = [
+                DIDRow(
+                    scope=str(f["scope"]), name=str(f["name"]), type="FILE", bytes=f.get("bytes")
+                )
+                for f in stream
+            ]
         return self._files_of[row.did]
 
     def make_available(self, dids: Sequence[str] | None = None, **options: Any) -> list[Request]:
@@ -778,8 +898,9 @@ class BrowserModel:
         """
         targets = list(dids) if dids else list(self.state["selected"])
         if not targets:
-            error = InvalidQueryError("Nothing to make available.",
-                                      "Select files or datasets first.")
+            error = InvalidQueryError(
+                "Nothing to make available.", "Select files or datasets first."
+            )
             self.report(error)
             raise error
         token = self._begin("Requesting…")
@@ -789,8 +910,11 @@ class BrowserModel:
                 did = str(didlib.parse_did(text))
                 row = self._row_of(did)
                 if self.settings.mode == "replica":
-                    requests.append(self.fetcher.request_rule(
-                        row, self._account or str(self.service.whoami()["account"]), **options))
+                    requests.append(
+                        self.fetcher.request_rule(
+                            row, self._account or str(self.service.whoami()["account"]), **options
+                        )
+                    )
                 else:
                     requests.append(self.fetcher.request_download(did, self._files_below(row)))
         except didlib.InvalidDIDError as exc:
@@ -807,10 +931,8 @@ class BrowserModel:
 
     def make_available_async(self, dids: Sequence[str] | None = None, **options: Any) -> None:
         def run() -> None:
-            try:
+            with contextlib.suppress(RucioWidgetsError):  # reported in the panel
                 self.make_available(dids, **options)
-            except RucioWidgetsError:
-                pass  # reported in the panel
 
         self._submit(run)
 
@@ -844,8 +966,11 @@ class BrowserModel:
 
     def _expanded_parents_of(self, dids: set[str]) -> list[DIDRow]:
         with self._lock:
-            parents = [source for source, listing in self._children.items()
-                       if any(row.did in dids for row in listing.rows)]
+            parents = [
+                source
+                for source, listing in self._children.items()
+                if any(row.did in dids for row in listing.rows)
+            ]
         return [self._row_of(parent) for parent in parents]
 
     def _file_dids_of(self, did: str) -> list[str]:
@@ -862,11 +987,16 @@ class BrowserModel:
 
     def _in_flight_for_selection(self) -> list[Request]:
         selected = set(self.state["selected"])
-        return [r for r in self.fetcher.requests() if r.in_flight and
-                (r.did in selected or any(r.did in self._file_dids_of(d) for d in selected))]
+        return [
+            r
+            for r in self.fetcher.requests()
+            if r.in_flight
+            and (r.did in selected or any(r.did in self._file_dids_of(d) for d in selected))
+        ]
 
-    def wait(self, timeout: float | None = None, poll: float = 0.2, *,
-             transfers: bool = True) -> list[str]:
+    def wait(
+        self, timeout: float | None = None, poll: float = 0.2, *, transfers: bool = True
+    ) -> list[str]:
         """Wait until every selected file is available; return the paths.
 
         Raises NotAvailableError naming what is missing and its state (STUCK with the
@@ -887,24 +1017,28 @@ class BrowserModel:
             raise self.fetcher.server_error
         unavailable = list(self.state["unavailable"])
         pending = self._in_flight_for_selection()
-        problems = [r for r in self.fetcher.requests()
-                    if r.state in ("STUCK", "FAILED") and r.did in self.state["selected"]]
+        problems = [
+            r
+            for r in self.fetcher.requests()
+            if r.state in ("STUCK", "FAILED") and r.did in self.state["selected"]
+        ]
         if not unavailable and not pending and self._resolved.is_set():
             return self.paths
         missing: dict[str, str] = {did: "NOT_AVAILABLE" for did in unavailable}
         for request in [*pending, *problems]:
-            missing[request.did] = request.state + (f" ({request.message})"
-                                                    if request.message else "")
+            missing[request.did] = request.state + (
+                f" ({request.message})" if request.message else ""
+            )
         first = next(iter(missing.items()), ("", "still resolving"))
         raise NotAvailableError(
-            f"{len(missing)} selected item(s) are not available yet; e.g. {first[0]}: "
-            f"{first[1]}.",
+            f"{len(missing)} selected item(s) are not available yet; e.g. {first[0]}: {first[1]}.",
             "Wait longer (timeout=), retry stuck rules, or check the rule in Rucio."
-            if pending or problems else "Make them available first (make_available()).",
+            if pending or problems
+            else "Make them available first (make_available()).",
             missing=missing,
         )
 
-    # --- shutdown -------------------------------------------------------------------------------------
+    # --- shutdown -------------------------------------------------------------------------
     def close(self) -> None:
         self._closed = True
         with self._lock:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
-# --- view -> Python ---------------------------------------------------------------------
+# --- view -> Python -----------------------------------------------------------------------
 MSG_SEARCH = "search"  # {type, query, did_type, filters}
 MSG_PAGE = "page"  # {type, request_id, source, offset, limit}
 MSG_DETAILS = "details"  # {type, request_id, did}
@@ -22,7 +22,7 @@ MSG_SELECT_ALL = "select_all"  # {type}: every loaded search result
 MSG_MAKE_AVAILABLE = "make_available"  # {type, dids}: [] means the selection
 MSG_CANCEL = "cancel"  # {type}: stop the search in flight
 
-# --- Python -> view ---------------------------------------------------------------------
+# --- Python -> view -----------------------------------------------------------------------
 # MSG_PAGE and MSG_DETAILS replies reuse the request's type and request_id.
 MSG_STATUS = "status"  # {type, updates: {did: RowStatus}}: availability deltas
 

@@ -66,8 +66,9 @@ class FileReplicas:
 class JsonLineStream:
     """A GET whose answer is read line by line; ``close()`` stops it from any thread."""
 
-    def __init__(self, service: RucioService, path: str, params: dict[str, Any] | None,
-                 doing: str) -> None:
+    def __init__(
+        self, service: RucioService, path: str, params: dict[str, Any] | None, doing: str
+    ) -> None:
         self._service = service
         self._path = path
         self._params = params
@@ -120,7 +121,7 @@ class RucioService:
         self._lock = threading.Lock()
         self._http: httpx.Client | None = None
 
-    # --- connection ------------------------------------------------------------------------
+    # --- connection -----------------------------------------------------------------------
     @property
     def client(self) -> Any:
         with self._lock:
@@ -134,8 +135,12 @@ class RucioService:
         s = self.settings
         try:
             return client_for(
-                rucio_host=s.rucio_host, auth_host=s.auth_host, account=s.account,
-                auth_type=s.auth_type, vo=s.vo, ca_cert=s.ca_cert,
+                rucio_host=s.rucio_host,
+                auth_host=s.auth_host,
+                account=s.account,
+                auth_type=s.auth_type,
+                vo=s.vo,
+                ca_cert=s.ca_cert,
             )
         except Exception as exc:
             raise translate(exc, doing="signing in to Rucio") from exc
@@ -188,7 +193,7 @@ class RucioService:
                 self._http.close()
                 self._http = None
 
-    # --- who and where ------------------------------------------------------------------------
+    # --- who and where --------------------------------------------------------------------
     def whoami(self) -> dict[str, Any]:
         return dict(self._call("asking who you are", lambda c: c.whoami()))
 
@@ -196,16 +201,19 @@ class RucioService:
         return sorted(self._call("listing scopes", lambda c: list(c.list_scopes())))
 
     def account_scopes(self, account: str) -> list[str]:
-        return sorted(self._call("listing your scopes",
-                                 lambda c: list(c.list_scopes_for_account(account))))
+        return sorted(
+            self._call("listing your scopes", lambda c: list(c.list_scopes_for_account(account)))
+        )
 
     def rses(self, expression: str) -> list[str]:
         """The RSEs an expression selects (raises when it selects none)."""
-        found = self._call(f"evaluating the RSE expression `{expression}`",
-                           lambda c: [r["rse"] for r in c.list_rses(expression)])
+        found = self._call(
+            f"evaluating the RSE expression `{expression}`",
+            lambda c: [r["rse"] for r in c.list_rses(expression)],
+        )
         return sorted(found)
 
-    # --- listings (streams) -------------------------------------------------------------------
+    # --- listings (streams) ---------------------------------------------------------------
     def search(self, scope: str, filters: list[dict[str, Any]], did_type: str) -> JsonLineStream:
         """Stream the DIDs of ``scope`` matching ``filters`` (rows as DIDRow-ready dicts)."""
         params = {"type": did_type, "filters": filters, "long": True, "recursive": False}
@@ -222,7 +230,7 @@ class RucioService:
         path = "/".join(["dids", quote_plus(scope), quote_plus(name), "files"])
         return JsonLineStream(self, path, None, doing=f"listing the files of {scope}:{name}")
 
-    # --- bulk look-ups ------------------------------------------------------------------------
+    # --- bulk look-ups --------------------------------------------------------------------
     def get_did(self, scope: str, name: str) -> DIDRow:
         data = self._call(f"looking up {scope}:{name}", lambda c: c.get_did(scope, name))
         return DIDRow.from_rucio(data)
@@ -232,8 +240,9 @@ class RucioService:
         found: dict[str, dict[str, Any]] = {}
         for start in range(0, len(dids), REPLICA_CHUNK):
             chunk = [{"scope": s, "name": n} for s, n in dids[start : start + REPLICA_CHUNK]]
-            rows = self._call("reading metadata",
-                              lambda c, chunk=chunk: list(c.get_metadata_bulk(chunk)))
+            rows = self._call(
+                "reading metadata", lambda c, chunk=chunk: list(c.get_metadata_bulk(chunk))
+            )
             for row in rows:
                 found[f"{row['scope']}:{row['name']}"] = row
         return found
@@ -251,16 +260,21 @@ class RucioService:
             chunk = [{"scope": s, "name": n} for s, n in files[start : start + REPLICA_CHUNK]]
             try:
                 stream = self.client.list_replicas(
-                    chunk, rse_expression=rse_expression, all_states=all_states,
-                    sort="random", resolve_archives=False, schemes=None,
+                    chunk,
+                    rse_expression=rse_expression,
+                    all_states=all_states,
+                    sort="random",
+                    resolve_archives=False,
+                    schemes=None,
                 )
                 for item in stream:
                     yield FileReplicas(
                         did=f"{item['scope']}:{item['name']}",
                         bytes=item.get("bytes"),
                         pfns={rse: list(pfns) for rse, pfns in (item.get("rses") or {}).items()},
-                        states={rse: str(state) for rse, state in
-                                (item.get("states") or {}).items()},
+                        states={
+                            rse: str(state) for rse, state in (item.get("states") or {}).items()
+                        },
                     )
             except RucioWidgetsError:
                 raise
@@ -272,13 +286,16 @@ class RucioService:
         if not dids:
             return []
         chunk = [{"scope": s, "name": n} for s, n in dids]
-        return self._call("looking up dataset replicas",
-                          lambda c: list(c.list_dataset_replicas_bulk(chunk)))
+        return self._call(
+            "looking up dataset replicas", lambda c: list(c.list_dataset_replicas_bulk(chunk))
+        )
 
     def collection_replicas(self, scope: str, name: str) -> list[dict[str, Any]]:
         """Per-RSE availability of a container (deep: computed from its datasets' files)."""
-        return self._call(f"looking up replicas of {scope}:{name}",
-                          lambda c: list(c.list_dataset_replicas(scope, name, deep=True)))
+        return self._call(
+            f"looking up replicas of {scope}:{name}",
+            lambda c: list(c.list_dataset_replicas(scope, name, deep=True)),
+        )
 
     def details(self, scope: str, name: str) -> dict[str, Any]:
         """Metadata, replicas and rules of one DID, for the details pane."""
@@ -294,28 +311,42 @@ class RucioService:
                     raise translate(exc, doing=f"reading the metadata of {scope}:{name}") from exc
         if did.type == "FILE":
             replicas = [
-                {"rse": rse, "state": r.states.get(rse, "AVAILABLE"), "pfn": pfns[0] if pfns else None}
+                {
+                    "rse": rse,
+                    "state": r.states.get(rse, "AVAILABLE"),
+                    "pfn": pfns[0] if pfns else None,
+                }
                 for r in self.replicas([(scope, name)], None, all_states=True)
                 for rse, pfns in r.pfns.items()
             ]
         else:
             rows = self.collection_replicas(scope, name)
-            replicas = [{"rse": r["rse"], "state": r.get("state", ""),
-                         "available": r.get("available_length"), "total": r.get("length")}
-                        for r in rows]
-        rules = self._call(f"listing the rules of {scope}:{name}",
-                           lambda c: list(c.list_did_rules(scope, name)))
+            replicas = [
+                {
+                    "rse": r["rse"],
+                    "state": r.get("state", ""),
+                    "available": r.get("available_length"),
+                    "total": r.get("length"),
+                }
+                for r in rows
+            ]
+        rules = self._call(
+            f"listing the rules of {scope}:{name}", lambda c: list(c.list_did_rules(scope, name))
+        )
         return {"did": did, "metadata": metadata, "replicas": replicas, "rules": rules}
 
-    # --- rules -------------------------------------------------------------------------------------
+    # --- rules ----------------------------------------------------------------------------
     def did_rules(self, scope: str, name: str) -> list[dict[str, Any]]:
-        return self._call(f"listing the rules of {scope}:{name}",
-                          lambda c: list(c.list_did_rules(scope, name)))
+        return self._call(
+            f"listing the rules of {scope}:{name}", lambda c: list(c.list_did_rules(scope, name))
+        )
 
     def associated_rules(self, scope: str, name: str) -> list[dict[str, Any]]:
         """Rules that hold a lock on a file, including rules on its datasets and containers."""
-        return self._call(f"listing the rules of {scope}:{name}",
-                          lambda c: list(c.list_associated_rules_for_file(scope, name)))
+        return self._call(
+            f"listing the rules of {scope}:{name}",
+            lambda c: list(c.list_associated_rules_for_file(scope, name)),
+        )
 
     def account_rules(self, account: str) -> list[dict[str, Any]]:
         return self._call("listing your rules", lambda c: list(c.list_account_rules(account)))
@@ -323,15 +354,29 @@ class RucioService:
     def get_rule(self, rule_id: str) -> dict[str, Any]:
         return dict(self._call("checking a rule", lambda c: c.get_replication_rule(rule_id)))
 
-    def add_rule(self, scope: str, name: str, rse_expression: str, *, lifetime: int | None,
-                 grouping: str, asynchronous: bool, comment: str | None) -> str | None:
+    def add_rule(
+        self,
+        scope: str,
+        name: str,
+        rse_expression: str,
+        *,
+        lifetime: int | None,
+        grouping: str,
+        asynchronous: bool,
+        comment: str | None,
+    ) -> str | None:
         """Add a rule with one copy; its id, or None when an identical rule exists."""
         from rucio.common.exception import DuplicateRule
 
         try:
             ids = self.client.add_replication_rule(
-                [{"scope": scope, "name": name}], 1, rse_expression, lifetime=lifetime,
-                grouping=grouping, asynchronous=asynchronous, comment=comment,
+                [{"scope": scope, "name": name}],
+                1,
+                rse_expression,
+                lifetime=lifetime,
+                grouping=grouping,
+                asynchronous=asynchronous,
+                comment=comment,
             )
         except DuplicateRule:
             return None
@@ -341,10 +386,11 @@ class RucioService:
 
     def boost_rule(self, rule_id: str) -> None:
         """Ask Rucio to retry a stuck rule soon (the judge-repairer picks boosted rules)."""
-        self._call("retrying a rule",
-                   lambda c: c.update_replication_rule(rule_id, {"boost_rule": True}))
+        self._call(
+            "retrying a rule", lambda c: c.update_replication_rule(rule_id, {"boost_rule": True})
+        )
 
-    # --- helpers ----------------------------------------------------------------------------------
+    # --- helpers --------------------------------------------------------------------------
     def _call(self, doing: str, fn: Any) -> Any:
         try:
             return fn(self.client)

@@ -73,9 +73,13 @@ class _Download:
 class Fetcher:
     """Rules and downloads for one browser; thread-safe."""
 
-    def __init__(self, service: RucioService, settings: Settings,
-                 destinations: Callable[[], set[str]],
-                 on_change: Callable[[list[Request]], None]) -> None:
+    def __init__(
+        self,
+        service: RucioService,
+        settings: Settings,
+        destinations: Callable[[], set[str]],
+        on_change: Callable[[list[Request]], None],
+    ) -> None:
         self.service = service
         self.settings = settings
         self._destinations = destinations
@@ -91,7 +95,7 @@ class Fetcher:
         self._downloader: threading.Thread | None = None
         self.server_error: RucioWidgetsError | None = None
 
-    # --- queries ------------------------------------------------------------------------------
+    # --- queries --------------------------------------------------------------------------
     def get(self, did: str) -> Request | None:
         with self._lock:
             return self._requests.get(did)
@@ -107,7 +111,7 @@ class Fetcher:
         if previous != request:
             self._on_change([request])
 
-    # --- replica mode ---------------------------------------------------------------------------
+    # --- replica mode ---------------------------------------------------------------------
     def _rses_of(self, expression: str) -> set[str]:
         if expression not in self._expression_rses:
             try:
@@ -135,9 +139,17 @@ class Fetcher:
         covering.sort(key=lambda r: order.get(str(r.get("state")), 9))
         return covering[0] if covering else None
 
-    def request_rule(self, row: DIDRow, account: str, *, rse_expression: str | None = None,
-                     lifetime_days: int | None = None, grouping: str = "DATASET",
-                     asynchronous: bool = False, comment: str | None = None) -> Request:
+    def request_rule(
+        self,
+        row: DIDRow,
+        account: str,
+        *,
+        rse_expression: str | None = None,
+        lifetime_days: int | None = None,
+        grouping: str = "DATASET",
+        asynchronous: bool = False,
+        comment: str | None = None,
+    ) -> Request:
         """Reuse a rule of ``account`` that covers ``row`` on the destination, or add one."""
         expression = rse_expression or self.settings.destination_rse
         if not expression:
@@ -152,19 +164,26 @@ class Fetcher:
             )
         rule = None if rse_expression else self.covering_rule(row, account)
         if rule is None:
-            lifetime = lifetime_days if lifetime_days is not None else \
-                self.settings.replication_rule_lifetime_days
+            lifetime = (
+                lifetime_days
+                if lifetime_days is not None
+                else self.settings.replication_rule_lifetime_days
+            )
             rule_id = self.service.add_rule(
-                row.scope, row.name, expression,
+                row.scope,
+                row.name,
+                expression,
                 lifetime=lifetime * 86400 if lifetime else None,
-                grouping=grouping, asynchronous=asynchronous,
+                grouping=grouping,
+                asynchronous=asynchronous,
                 comment=comment or "rucio-widgets",
             )
             if rule_id is None:  # DuplicateRule: it exists after all
                 rule = self.covering_rule(row, account)
                 if rule is None:
-                    raise RucioWidgetsError(f"Rucio reports a duplicate rule for {row.did} "
-                                            "but lists none of yours.")
+                    raise RucioWidgetsError(
+                        f"Rucio reports a duplicate rule for {row.did} but lists none of yours."
+                    )
             else:
                 rule = self.service.get_rule(rule_id)
         elif rule.get("state") in ("STUCK", "SUSPENDED"):
@@ -203,18 +222,28 @@ class Fetcher:
         message = ""
         if mapped == STUCK:
             message = str(rule.get("error") or "a transfer failed; Rucio will retry")
-        return Request(did=did, kind="rule", state=mapped, rule_id=str(rule["id"]),
-                       done=ok, total=ok + replicating + stuck, message=message)
+        return Request(
+            did=did,
+            kind="rule",
+            state=mapped,
+            rule_id=str(rule["id"]),
+            done=ok,
+            total=ok + replicating + stuck,
+            message=message,
+        )
 
-    # --- download mode -------------------------------------------------------------------------
+    # --- download mode --------------------------------------------------------------------
     def request_download(self, did: str, files: Sequence[DIDRow]) -> Request:
         """Queue the files of ``did`` that are not downloaded yet."""
         for row in files:  # refuse a name that would leave download_dir, before any I/O
             download_path(self.settings.download_dir, row.scope, row.name)
         with self._lock:
             current = self._downloads.get(did)
-            if current is not None and not current.cancelled.is_set() and \
-                    self._requests.get(did, Request(did, "download", FAILED)).in_flight:
+            if (
+                current is not None
+                and not current.cancelled.is_set()
+                and self._requests.get(did, Request(did, "download", FAILED)).in_flight
+            ):
                 return self._requests[did]
             job = _Download(did, list(files))
             self._downloads[did] = job
@@ -223,8 +252,9 @@ class Fetcher:
         self._set(request)
         with self._lock:
             if self._downloader is None or not self._downloader.is_alive():
-                self._downloader = threading.Thread(target=self._download_loop, daemon=True,
-                                                    name="rucio-widgets downloads")
+                self._downloader = threading.Thread(
+                    target=self._download_loop, daemon=True, name="rucio-widgets downloads"
+                )
                 self._downloader.start()
         return request
 
@@ -252,12 +282,14 @@ class Fetcher:
         base = Path(self.settings.download_dir).expanduser()
         try:
             base.mkdir(parents=True, exist_ok=True)
-            downloader = DownloadClient(client=self.service.client, logger=_quiet_logger(),
-                                        tracing=False)
+            downloader = DownloadClient(
+                client=self.service.client, logger=_quiet_logger(), tracing=False
+            )
         except Exception as exc:
             error = translate(exc, doing="preparing the download")
-            self._set(Request(job.did, "download", FAILED, total=len(job.files),
-                              message=error.message))
+            self._set(
+                Request(job.did, "download", FAILED, total=len(job.files), message=error.message)
+            )
             return
         failures: list[str] = []
         for start in range(0, len(job.files), DOWNLOAD_BATCH):
@@ -266,39 +298,57 @@ class Fetcher:
             batch = job.files[start : start + DOWNLOAD_BATCH]
             todo = [row for row in batch if not _is_complete(self.settings, row)]
             if todo:
-                items = [{"did": row.did, "base_dir": str(base / row.scope), "no_subdir": True}
-                         for row in todo]
+                items = [
+                    {"did": row.did, "base_dir": str(base / row.scope), "no_subdir": True}
+                    for row in todo
+                ]
                 try:
                     results = downloader.download_dids(
-                        items, num_threads=2, deactivate_file_download_exceptions=True)
-                    failures += [f"{r.get('scope')}:{r.get('name')}" for r in results
-                                 if r.get("clientState") not in ("DONE", "ALREADY_DONE")]
+                        items, num_threads=2, deactivate_file_download_exceptions=True
+                    )
+                    failures += [
+                        f"{r.get('scope')}:{r.get('name')}"
+                        for r in results
+                        if r.get("clientState") not in ("DONE", "ALREADY_DONE")
+                    ]
                 except OSError as exc:  # disk full, permission denied in download_dir
                     failures.append(f"{exc.strerror or exc} in {base}")
                 except Exception as exc:
                     failures.append(translate(exc, doing="downloading").message)
-            job.done = sum(1 for row in job.files[: start + len(batch)]
-                           if _is_complete(self.settings, row))
+            job.done = sum(
+                1 for row in job.files[: start + len(batch)] if _is_complete(self.settings, row)
+            )
             if not job.cancelled.is_set():
-                self._set(Request(job.did, "download", DOWNLOADING, done=job.done,
-                                  total=len(job.files)))
+                self._set(
+                    Request(job.did, "download", DOWNLOADING, done=job.done, total=len(job.files))
+                )
         if job.cancelled.is_set():
             return
         complete = all(_is_complete(self.settings, row) for row in job.files)
         if complete:
-            self._set(Request(job.did, "download", AVAILABLE, done=len(job.files),
-                              total=len(job.files)))
+            self._set(
+                Request(job.did, "download", AVAILABLE, done=len(job.files), total=len(job.files))
+            )
         else:
             reason = failures[0] if failures else "some files did not arrive"
-            self._set(Request(job.did, "download", FAILED, done=job.done, total=len(job.files),
-                              message=f"download failed: {reason}"))
+            self._set(
+                Request(
+                    job.did,
+                    "download",
+                    FAILED,
+                    done=job.done,
+                    total=len(job.files),
+                    message=f"download failed: {reason}",
+                )
+            )
 
-    # --- polling ------------------------------------------------------------------------------------
+    # --- polling --------------------------------------------------------------------------
     def _kick(self) -> None:
         with self._lock:
             if self._poller is None or not self._poller.is_alive():
-                self._poller = threading.Thread(target=self._poll_loop, daemon=True,
-                                                name="rucio-widgets poller")
+                self._poller = threading.Thread(
+                    target=self._poll_loop, daemon=True, name="rucio-widgets poller"
+                )
                 self._poller.start()
         self._wake.set()
 
@@ -362,5 +412,3 @@ def poll_delays(count: int) -> list[float]:
         delays.append(delay)
         delay = min(delay * BACKOFF, MAX_POLL)
     return delays
-
-

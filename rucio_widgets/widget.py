@@ -8,6 +8,7 @@ notebooks): credentials stay in rucio.cfg and in the Rucio client.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from pathlib import Path
@@ -47,7 +48,9 @@ class RucioBrowser(anywidget.AnyWidget):  # type: ignore[misc]
     _esm = _bundle("widget.js")
     _css = _bundle("widget.css")
 
-    query = traitlets.Unicode("", help="The search: `scope:name` with `*` wildcards.").tag(sync=True)
+    query = traitlets.Unicode("", help="The search: `scope:name` with `*` wildcards.").tag(
+        sync=True
+    )
     did_type = traitlets.Unicode(
         "all", help="DID type searched: all, container, dataset, file or collection."
     ).tag(sync=True)
@@ -57,14 +60,16 @@ class RucioBrowser(anywidget.AnyWidget):  # type: ignore[misc]
     selected = traitlets.List(
         traitlets.Unicode(), help="Selected DIDs (`scope:name`): files or whole collections."
     ).tag(sync=True)
-    scopes = traitlets.List(traitlets.Unicode(), read_only=True,
-                            help="Scopes on the server, for the picker.").tag(sync=True)
-    info = traitlets.Dict(read_only=True,
-                          help="Server, account, mode and destination, for the status bar."
-                          ).tag(sync=True)
+    scopes = traitlets.List(
+        traitlets.Unicode(), read_only=True, help="Scopes on the server, for the picker."
+    ).tag(sync=True)
+    info = traitlets.Dict(
+        read_only=True, help="Server, account, mode and destination, for the status bar."
+    ).tag(sync=True)
     busy = traitlets.Unicode("", read_only=True, help="What is in flight, or ''.").tag(sync=True)
     error = traitlets.Dict(help="The error shown in the panel: {message, hint} or {}.").tag(
-        sync=True)
+        sync=True
+    )
     results_state = traitlets.Dict(
         read_only=True, help="{generation, loaded, complete} of the current search."
     ).tag(sync=True)
@@ -72,10 +77,14 @@ class RucioBrowser(anywidget.AnyWidget):  # type: ignore[misc]
         read_only=True, help="{files, available, pending} of the selection."
     ).tag(sync=True)
     # Not synced: derived in Python, possibly long, and of no use to the view.
-    paths = traitlets.List(traitlets.Unicode(), read_only=True,
-                           help="Local paths of the selected files that are available.")
-    unavailable = traitlets.List(traitlets.Unicode(), read_only=True,
-                                 help="Selected files (DIDs) that have no local path.")
+    paths = traitlets.List(
+        traitlets.Unicode(),
+        read_only=True,
+        help="Local paths of the selected files that are available.",
+    )
+    unavailable = traitlets.List(
+        traitlets.Unicode(), read_only=True, help="Selected files (DIDs) that have no local path."
+    )
 
     def __init__(
         self,
@@ -89,8 +98,9 @@ class RucioBrowser(anywidget.AnyWidget):  # type: ignore[misc]
     ) -> None:
         config = load_settings(**settings)
         self._sync_lock = threading.RLock()
-        self._model = BrowserModel(RucioService(config, client), config,
-                                   publish=self._apply, send=self._send_message)
+        self._model = BrowserModel(
+            RucioService(config, client), config, publish=self._apply, send=self._send_message
+        )
         super().__init__()
         self._apply(self._model.state)
         self.on_msg(self._on_message)
@@ -104,7 +114,7 @@ class RucioBrowser(anywidget.AnyWidget):  # type: ignore[misc]
         else:
             self._apply({"did_type": did_type, "filters": filters})
 
-    # --- model -> traits / messages --------------------------------------------------------
+    # --- model -> traits / messages -------------------------------------------------------
     def _apply(self, changes: dict[str, Any]) -> None:
         names = set(self.trait_names())
         with self._sync_lock, self.hold_sync():
@@ -118,13 +128,11 @@ class RucioBrowser(anywidget.AnyWidget):  # type: ignore[misc]
         except Exception:  # the comm may be closed while a worker finishes
             log.debug("rucio-widgets: message dropped", exc_info=True)
 
-    # --- traits -> model ----------------------------------------------------------------------
+    # --- traits -> model ------------------------------------------------------------------
     def _on_selected(self, change: dict[str, Any]) -> None:
         if change["new"] != self._model.state["selected"]:
-            try:
+            with contextlib.suppress(RucioWidgetsError):  # already shown in the panel
                 self._model.set_selected(change["new"])
-            except RucioWidgetsError:
-                pass  # already shown in the panel
 
     def _on_error(self, change: dict[str, Any]) -> None:
         if not change["new"] and self._model.state["error"]:
@@ -139,28 +147,34 @@ class RucioBrowser(anywidget.AnyWidget):  # type: ignore[misc]
             )
         return value
 
-    # --- view -> model ------------------------------------------------------------------------------
+    # --- view -> model --------------------------------------------------------------------
     def _on_message(self, _widget: Any, content: dict[str, Any], _buffers: Any) -> None:
         kind = content.get("type")
         try:
             if kind == protocol.MSG_SEARCH:
-                self._model.search(str(content.get("query", "")),
-                                   str(content.get("did_type", "all")),
-                                   str(content.get("filters", "")), wait=False)
+                self._model.search(
+                    str(content.get("query", "")),
+                    str(content.get("did_type", "all")),
+                    str(content.get("filters", "")),
+                    wait=False,
+                )
             elif kind == protocol.MSG_PAGE:
                 request_id = content.get("request_id")
                 self._model.request_page(
                     str(content.get("source", protocol.RESULTS_SOURCE)),
-                    int(content.get("offset", 0)), int(content.get("limit", 100)),
+                    int(content.get("offset", 0)),
+                    int(content.get("limit", 100)),
                     lambda reply: self._send_message(
-                        {"type": protocol.MSG_PAGE, "request_id": request_id, **reply}),
+                        {"type": protocol.MSG_PAGE, "request_id": request_id, **reply}
+                    ),
                 )
             elif kind == protocol.MSG_DETAILS:
                 request_id = content.get("request_id")
                 self._model.request_details(
                     str(content.get("did", "")),
                     lambda reply: self._send_message(
-                        {"type": protocol.MSG_DETAILS, "request_id": request_id, **reply}),
+                        {"type": protocol.MSG_DETAILS, "request_id": request_id, **reply}
+                    ),
                 )
             elif kind == protocol.MSG_LOAD_MORE:
                 self._model.load_more(wait=False)
@@ -178,9 +192,10 @@ class RucioBrowser(anywidget.AnyWidget):  # type: ignore[misc]
             log.exception("rucio-widgets: message %r failed", kind)
             self._model.report(RucioWidgetsError(f"Unexpected error: {exc}"))
 
-    # --- Python API ---------------------------------------------------------------------------------
-    def search(self, query: str, did_type: str = "all", filters: str = "",
-               timeout: float | None = 120) -> list[Result]:
+    # --- Python API -----------------------------------------------------------------------
+    def search(
+        self, query: str, did_type: str = "all", filters: str = "", timeout: float | None = 120
+    ) -> list[Result]:
         """Search as Enter does; return the first page of results once it is in."""
         return self._model.search(query, did_type, filters, wait=True, timeout=timeout)
 
@@ -247,5 +262,7 @@ class RucioBrowser(anywidget.AnyWidget):  # type: ignore[misc]
 
     def __repr__(self) -> str:
         state = self._model.state
-        return (f"RucioBrowser(query={state['query']!r}, selected={len(state['selected'])}, "
-                f"paths={len(state['paths'])})")
+        return (
+            f"RucioBrowser(query={state['query']!r}, selected={len(state['selected'])}, "
+            f"paths={len(state['paths'])})"
+        )

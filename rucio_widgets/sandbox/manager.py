@@ -38,6 +38,32 @@ Log = Callable[[str], None]
 
 _SERVER_SIDE = Path(__file__).parent / "server_side"
 
+#: REST endpoints the sandbox serves: Rucio's, less `traces`, which needs a message broker.
+_ENDPOINTS = (
+    "accountlimits",
+    "accounts",
+    "auth",
+    "config",
+    "credentials",
+    "dids",
+    "export",
+    "heartbeats",
+    "identities",
+    "import",
+    "lifetime_exceptions",
+    "locks",
+    "meta_conventions",
+    "ping",
+    "redirect",
+    "replicas",
+    "requests",
+    "rses",
+    "rules",
+    "scopes",
+    "subscriptions",
+    "vos",
+)
+
 
 def default_dir() -> Path:
     explicit = os.environ.get("RUCIO_WIDGETS_SANDBOX")
@@ -116,7 +142,7 @@ class Sandbox:
         self.layout = SandboxLayout(self.dir)
         self.log: Log = log or (lambda message: print(message, file=sys.stderr, flush=True))
 
-    # --- state -------------------------------------------------------------------------
+    # --- state ----------------------------------------------------------------------------
     def _load_state(self) -> SandboxState | None:
         path = self.layout.state_file
         if not path.exists():
@@ -165,7 +191,7 @@ class Sandbox:
             raise SandboxError(f"No sandbox at {self.dir}: run `rucio-widgets sandbox up` first.")
         return f"http://127.0.0.1:{state.ports['server']}"
 
-    # --- up ------------------------------------------------------------------------------
+    # --- up -------------------------------------------------------------------------------
     def up(self, *, db: str | None = None, port: int | None = None) -> StatusReport:
         state = self._load_state()
         if state is not None and any(processes.is_running(p) for p in state.processes):
@@ -241,8 +267,12 @@ class Sandbox:
         if fresh:
             self._reset_storage()
             state.seeded = state.bootstrapped = False
-            processes.run([str(python), str(_SERVER_SIDE / "bootstrap.py")], env=server_env,
-                          what="Creating Rucio's schema and root account", timeout=300)
+            processes.run(
+                [str(python), str(_SERVER_SIDE / "bootstrap.py")],
+                env=server_env,
+                what="Creating Rucio's schema and root account",
+                timeout=300,
+            )
             state.bootstrapped = True
             self._save_state(state)
 
@@ -260,9 +290,7 @@ class Sandbox:
         self._save_state(state)
         self.log(f"Sandbox up in {time.monotonic() - t0:.1f} s: {self.server_url()}")
 
-    def _start_database(
-        self, state: SandboxState, password: str, fresh: bool
-    ) -> tuple[str, bool]:
+    def _start_database(self, state: SandboxState, password: str, fresh: bool) -> tuple[str, bool]:
         """Start the database; return its URL and whether it is new (empty)."""
         if state.db == "sqlite":
             new = fresh or not self.layout.sqlite_db.exists()
@@ -285,8 +313,10 @@ class Sandbox:
         binary = shutil.which("memcached")
         if binary is None:
             # Point Rucio at a port where nothing listens, never at a shared default one.
-            self.log("memcached is not installed: the server runs without a cache (slower "
-                     "replica listings; Debian: apt-get install memcached).")
+            self.log(
+                "memcached is not installed: the server runs without a cache (slower "
+                "replica listings; Debian: apt-get install memcached)."
+            )
             state.ports["memcached"] = None
             return processes.free_port()
         port = processes.free_port()
@@ -302,9 +332,7 @@ class Sandbox:
     def _write_server_config(self, database_url: str, cache_port: int, root_password: str) -> None:
         from rucio_widgets.sandbox import serverenv
 
-        site_packages = next(
-            (serverenv.server_env_dir() / "lib").glob("python3*/site-packages")
-        )
+        site_packages = next((serverenv.server_env_dir() / "lib").glob("python3*/site-packages"))
         migrate_repo = site_packages / "rucio" / "db" / "sqla" / "migrate_repo"
         self.layout.server_config.parent.mkdir(parents=True, exist_ok=True)
         self.layout.alembic_ini.write_text(
@@ -314,20 +342,21 @@ class Sandbox:
             # alembic's env.py configures logging from this file: it needs these sections.
             "\n[loggers]\nkeys = root\n\n[handlers]\nkeys = console\n\n"
             "[formatters]\nkeys = generic\n\n[logger_root]\nlevel = WARN\nhandlers = console\n\n"
-            "[handler_console]\nclass = StreamHandler\nargs = (sys.stderr,)\nformatter = generic\n\n"
+            "[handler_console]\nclass = StreamHandler\nargs = (sys.stderr,)\n"
+            "formatter = generic\n\n"
             "[formatter_generic]\nformat = %%(levelname)s [%%(name)s] %%(message)s\n"
         )
         config = f"""\
 [common]
 logdir = {self.layout.logs}
 loglevel = WARNING
-mailtemplatedir = {self.layout.etc / 'mail_templates'}
+mailtemplatedir = {self.layout.etc / "mail_templates"}
 
 [trace]
-tracedir = {self.layout.logs / 'trace'}
+tracedir = {self.layout.logs / "trace"}
 
 [nongrid-trace]
-tracedir = {self.layout.logs / 'trace'}
+tracedir = {self.layout.logs / "trace"}
 
 [database]
 default = {database_url}
@@ -358,21 +387,34 @@ use_preparer = False
 url = 127.0.0.1:{cache_port}
 
 [api]
-endpoints = accountlimits, accounts, auth, config, credentials, dids, export, heartbeats, identities, import, lifetime_exceptions, locks, meta_conventions, ping, redirect, replicas, requests, rses, rules, scopes, subscriptions, vos
+endpoints = {", ".join(_ENDPOINTS)}
 """
         _write_private(self.layout.server_config, config)
 
     def _start_server(self, state: SandboxState, python: Path, env: dict[str, str]) -> None:
         port = state.ports["server"]
         argv = [
-            str(python), "-m", "flask", "--app", "rucio.web.rest.flaskapi.v1.main:application",
-            "run", "--host", "127.0.0.1", "--port", str(port), "--with-threads", "--no-reload",
+            str(python),
+            "-m",
+            "flask",
+            "--app",
+            "rucio.web.rest.flaskapi.v1.main:application",
+            "run",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--with-threads",
+            "--no-reload",
         ]
         log_path = self.layout.logs / "server.log"
         proc, record = processes.start("server", argv, log_path=log_path, env=env, cwd=self.dir)
         state.processes.append(record)
         answer = processes.wait_for_http(
-            f"http://127.0.0.1:{port}/ping", timeout=90, proc=proc, log_path=log_path,
+            f"http://127.0.0.1:{port}/ping",
+            timeout=90,
+            proc=proc,
+            log_path=log_path,
             what="The Rucio server",
         )
         if RUCIO_VERSION not in answer.decode(errors="replace"):
@@ -380,8 +422,9 @@ endpoints = accountlimits, accounts, auth, config, credentials, dids, export, he
 
     def _start_daemons(self, state: SandboxState, python: Path, env: dict[str, str]) -> None:
         argv = [str(python), str(_SERVER_SIDE / "daemons.py"), "--interval", "1"]
-        _, record = processes.start("daemons", argv, log_path=self.layout.logs / "daemons.log",
-                                    env=env, cwd=self.dir)
+        _, record = processes.start(
+            "daemons", argv, log_path=self.layout.logs / "daemons.log", env=env, cwd=self.dir
+        )
         state.processes.append(record)
 
     def _reset_storage(self) -> None:
@@ -397,7 +440,10 @@ endpoints = accountlimits, accounts, auth, config, credentials, dids, export, he
         with open(log_path, "ab") as log:
             done = subprocess.run(
                 [sys.executable, "-m", "rucio_widgets.sandbox.seed", "--dir", str(self.dir)],
-                env=env, stdout=log, stderr=subprocess.STDOUT, check=False,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                check=False,
             )
         if done.returncode != 0:
             raise SandboxError(
@@ -405,7 +451,7 @@ endpoints = accountlimits, accounts, auth, config, credentials, dids, export, he
                 + processes.tail(log_path, 25)
             )
 
-    # --- client configuration --------------------------------------------------------------
+    # --- client configuration -------------------------------------------------------------
     def _write_client_configs(self, state: SandboxState) -> None:
         passwords = self.secrets()
         url = f"http://127.0.0.1:{state.ports['server']}"
@@ -424,7 +470,7 @@ username = {account}
 password = {passwords[account]}
 account = {account}
 request_retries = 2
-auth_token_file_path = {token_dir / 'token'}
+auth_token_file_path = {token_dir / "token"}
 
 [widgets]
 mode = replica
@@ -449,7 +495,7 @@ replication_rule_lifetime_days = 7
             "unset RUCIO_HOME RUCIO_ACCOUNT RUCIO_AUTH_TYPE\n"
         )
 
-    # --- down / status ---------------------------------------------------------------------
+    # --- down / status --------------------------------------------------------------------
     def down(self, *, quiet: bool = False) -> bool:
         """Stop the sandbox's processes; False when nothing was running."""
         state = self._load_state()
@@ -460,8 +506,11 @@ replication_rule_lifetime_days = 7
         stopped = self._stop_all(state)
         self._save_state(state)
         if not quiet:
-            self.log(f"Stopped {', '.join(stopped)}." if stopped else
-                     f"The sandbox at {self.dir} was not running.")
+            self.log(
+                f"Stopped {', '.join(stopped)}."
+                if stopped
+                else f"The sandbox at {self.dir} was not running."
+            )
         return bool(stopped)
 
     def _stop_all(self, state: SandboxState) -> list[str]:
@@ -490,7 +539,9 @@ replication_rule_lifetime_days = 7
         if state.db == "postgresql":
             cluster = PostgresCluster(self.dir, int(state.ports.get("postgres") or 0), "")
             pid = cluster.postmaster_pid()
-            running["postgresql"] = pid is not None and processes.process_start_time(pid) is not None
+            running["postgresql"] = (
+                pid is not None and processes.process_start_time(pid) is not None
+            )
         url = f"http://127.0.0.1:{state.ports.get('server')}"
         return StatusReport(self.dir, True, state.db, url, running, state.seeded)
 

@@ -24,8 +24,11 @@ _DATABASE = "rucio"
 
 def find_bindir() -> Path | None:
     """The folder with initdb and pg_ctl, newest version first; None when not installed."""
-    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True,
-                        key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0)
+    candidates = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin"),
+        reverse=True,
+        key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
+    )
     for bindir in candidates:
         if (bindir / "initdb").exists() and (bindir / "pg_ctl").exists():
             return bindir
@@ -88,8 +91,16 @@ class PostgresCluster:
         try:
             run(
                 self._argv(
-                    "initdb", "-D", str(self.data), "-U", _ROLE, "--auth=scram-sha-256",
-                    f"--pwfile={pwfile}", "-E", "UTF8", "--no-locale",
+                    "initdb",
+                    "-D",
+                    str(self.data),
+                    "-U",
+                    _ROLE,
+                    "--auth=scram-sha-256",
+                    f"--pwfile={pwfile}",
+                    "-E",
+                    "UTF8",
+                    "--no-locale",
                 ),
                 what="Creating the PostgreSQL cluster (initdb)",
                 timeout=120,
@@ -106,8 +117,19 @@ class PostgresCluster:
         )
         try:
             run(
-                self._argv("pg_ctl", "-D", str(self.data), "-o", options, "-l",
-                           str(self.log_path), "-w", "-t", "60", "start"),
+                self._argv(
+                    "pg_ctl",
+                    "-D",
+                    str(self.data),
+                    "-o",
+                    options,
+                    "-l",
+                    str(self.log_path),
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                ),
                 what=f"Starting PostgreSQL on 127.0.0.1:{self.port}",
                 timeout=90,
             )
@@ -130,7 +152,9 @@ class PostgresCluster:
             return
         subprocess.run(
             self._argv("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop"),
-            capture_output=True, check=False, timeout=60,
+            capture_output=True,
+            check=False,
+            timeout=60,
         )
 
     def _client_env(self) -> dict[str, str]:
@@ -139,10 +163,18 @@ class PostgresCluster:
     def recreate_database(self) -> None:
         """Drop and create the sandbox's database (an empty one for a fresh bootstrap)."""
         base = ["-h", "127.0.0.1", "-p", str(self.port), "-U", _ROLE]
-        subprocess.run([str(self.bindir / "dropdb"), *base, "--if-exists", _DATABASE],
-                       env=self._client_env(), capture_output=True, check=False)
-        run([str(self.bindir / "createdb"), *base, _DATABASE], env=self._client_env(),
-            what="Creating the rucio database", timeout=60)
+        subprocess.run(
+            [str(self.bindir / "dropdb"), *base, "--if-exists", _DATABASE],
+            env=self._client_env(),
+            capture_output=True,
+            check=False,
+        )
+        run(
+            [str(self.bindir / "createdb"), *base, _DATABASE],
+            env=self._client_env(),
+            what="Creating the rucio database",
+            timeout=60,
+        )
 
     def remove(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)

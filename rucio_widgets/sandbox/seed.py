@@ -20,8 +20,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import random
+import subprocess
 import sys
 import time
 from collections.abc import Iterable, Sequence
@@ -50,34 +50,104 @@ TINY_QUOTA_BYTES = 1000
 
 # (scope, container, dataset, rse, n_files, metadata)
 _FILLED_DATASETS: list[tuple[str, str, str, str, int, dict[str, Any]]] = [
-    ("data18", "data18_13TeV.periodB.physics_Main.DAOD_PHYS",
-     "data18_13TeV.00348885.physics_Main.DAOD_PHYS.r13286_p4910", SOURCE_RSES[0], 3,
-     {"datatype": "DAOD_PHYS", "run_number": 348885, "project": "data18_13TeV",
-      "stream_name": "physics_Main", "events": 3000}),
-    ("data18", "data18_13TeV.periodB.physics_Main.DAOD_PHYS",
-     "data18_13TeV.00348894.physics_Main.DAOD_PHYS.r13286_p4910", SOURCE_RSES[0], 3,
-     {"datatype": "DAOD_PHYS", "run_number": 348894, "project": "data18_13TeV",
-      "stream_name": "physics_Main", "events": 4500}),
-    ("data18", "data18_13TeV.periodB.physics_Main.DAOD_PHYS",
-     "data18_13TeV.00349011.physics_Main.DAOD_PHYS.r13286_p4910", SOURCE_RSES[1], 4,
-     {"datatype": "DAOD_PHYS", "run_number": 349011, "project": "data18_13TeV",
-      "stream_name": "physics_Main", "events": 6000}),
-    ("data18", "data18_13TeV.periodB.physics_Main.RAW",
-     "data18_13TeV.00348885.physics_Main.daq.RAW", SOURCE_RSES[1], 2,
-     {"datatype": "RAW", "run_number": 348885, "project": "data18_13TeV",
-      "stream_name": "physics_Main", "events": 2000}),
-    ("mc20", "mc20_13TeV.410470.PhPy8EG_ttbar.DAOD_PHYS",
-     "mc20_13TeV.410470.PhPy8EG_ttbar.deriv.DAOD_PHYS.e6337_s3681_r13167_p5057", SOURCE_RSES[1], 4,
-     {"datatype": "DAOD_PHYS", "run_number": 410470, "project": "mc20_13TeV",
-      "stream_name": "ttbar", "events": 8000}),
-    ("mc20", "mc20_13TeV.410470.PhPy8EG_ttbar.DAOD_PHYS",
-     "mc20_13TeV.410470.PhPy8EG_ttbar.deriv.DAOD_PHYS.e6337_s3681_r13145_p5057", SOURCE_RSES[0], 3,
-     {"datatype": "DAOD_PHYS", "run_number": 410470, "project": "mc20_13TeV",
-      "stream_name": "ttbar", "events": 6000}),
-    ("mc20", "mc20_13TeV.361107.PhPy8EG_Zmumu.DAOD_PHYS",
-     "mc20_13TeV.361107.PhPy8EG_Zmumu.deriv.DAOD_PHYS.e3601_s3681_r13167_p5057", SOURCE_RSES[0], 3,
-     {"datatype": "DAOD_PHYS", "run_number": 361107, "project": "mc20_13TeV",
-      "stream_name": "Zmumu", "events": 4500}),
+    (
+        "data18",
+        "data18_13TeV.periodB.physics_Main.DAOD_PHYS",
+        "data18_13TeV.00348885.physics_Main.DAOD_PHYS.r13286_p4910",
+        SOURCE_RSES[0],
+        3,
+        {
+            "datatype": "DAOD_PHYS",
+            "run_number": 348885,
+            "project": "data18_13TeV",
+            "stream_name": "physics_Main",
+            "events": 3000,
+        },
+    ),
+    (
+        "data18",
+        "data18_13TeV.periodB.physics_Main.DAOD_PHYS",
+        "data18_13TeV.00348894.physics_Main.DAOD_PHYS.r13286_p4910",
+        SOURCE_RSES[0],
+        3,
+        {
+            "datatype": "DAOD_PHYS",
+            "run_number": 348894,
+            "project": "data18_13TeV",
+            "stream_name": "physics_Main",
+            "events": 4500,
+        },
+    ),
+    (
+        "data18",
+        "data18_13TeV.periodB.physics_Main.DAOD_PHYS",
+        "data18_13TeV.00349011.physics_Main.DAOD_PHYS.r13286_p4910",
+        SOURCE_RSES[1],
+        4,
+        {
+            "datatype": "DAOD_PHYS",
+            "run_number": 349011,
+            "project": "data18_13TeV",
+            "stream_name": "physics_Main",
+            "events": 6000,
+        },
+    ),
+    (
+        "data18",
+        "data18_13TeV.periodB.physics_Main.RAW",
+        "data18_13TeV.00348885.physics_Main.daq.RAW",
+        SOURCE_RSES[1],
+        2,
+        {
+            "datatype": "RAW",
+            "run_number": 348885,
+            "project": "data18_13TeV",
+            "stream_name": "physics_Main",
+            "events": 2000,
+        },
+    ),
+    (
+        "mc20",
+        "mc20_13TeV.410470.PhPy8EG_ttbar.DAOD_PHYS",
+        "mc20_13TeV.410470.PhPy8EG_ttbar.deriv.DAOD_PHYS.e6337_s3681_r13167_p5057",
+        SOURCE_RSES[1],
+        4,
+        {
+            "datatype": "DAOD_PHYS",
+            "run_number": 410470,
+            "project": "mc20_13TeV",
+            "stream_name": "ttbar",
+            "events": 8000,
+        },
+    ),
+    (
+        "mc20",
+        "mc20_13TeV.410470.PhPy8EG_ttbar.DAOD_PHYS",
+        "mc20_13TeV.410470.PhPy8EG_ttbar.deriv.DAOD_PHYS.e6337_s3681_r13145_p5057",
+        SOURCE_RSES[0],
+        3,
+        {
+            "datatype": "DAOD_PHYS",
+            "run_number": 410470,
+            "project": "mc20_13TeV",
+            "stream_name": "ttbar",
+            "events": 6000,
+        },
+    ),
+    (
+        "mc20",
+        "mc20_13TeV.361107.PhPy8EG_Zmumu.DAOD_PHYS",
+        "mc20_13TeV.361107.PhPy8EG_Zmumu.deriv.DAOD_PHYS.e3601_s3681_r13167_p5057",
+        SOURCE_RSES[0],
+        3,
+        {
+            "datatype": "DAOD_PHYS",
+            "run_number": 361107,
+            "project": "mc20_13TeV",
+            "stream_name": "Zmumu",
+            "events": 4500,
+        },
+    ),
 ]
 #: Replicated to the destination by a rule at seed time (AVAILABLE once the daemons ran).
 REPLICATED_DATASET = ("mc20", _FILLED_DATASETS[6][2])
@@ -98,8 +168,13 @@ def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
 def seed_infrastructure(client: Any, layout: SandboxLayout, passwords: dict[str, str]) -> None:
     for account in USER_ACCOUNTS:
         client.add_account(account, "USER", f"{account}@example.org")
-        client.add_identity(account, identity=account, authtype="USERPASS",
-                            email=f"{account}@example.org", password=passwords[account])
+        client.add_identity(
+            account,
+            identity=account,
+            authtype="USERPASS",
+            email=f"{account}@example.org",
+            password=passwords[account],
+        )
         client.add_scope(account, f"user.{account}")
     for scope in DATA_SCOPES:
         client.add_scope("root", scope)
@@ -114,20 +189,32 @@ def seed_infrastructure(client: Any, layout: SandboxLayout, passwords: dict[str,
         storage = layout.rse_dir(rse)
         storage.mkdir(parents=True, exist_ok=True)
         client.add_rse(rse, deterministic=True, volatile=False)
-        client.add_protocol(rse, {
-            "scheme": "file", "hostname": "localhost", "port": 0,
-            "prefix": str(storage) + "/",
-            "impl": "rucio.rse.protocols.posix.Default",
-            "domains": {
-                "lan": {"read": 1, "write": 1, "delete": 1},
-                "wan": {"read": 1, "write": 1, "delete": 1,
-                        "third_party_copy_read": 1, "third_party_copy_write": 1},
+        client.add_protocol(
+            rse,
+            {
+                "scheme": "file",
+                "hostname": "localhost",
+                "port": 0,
+                "prefix": str(storage) + "/",
+                "impl": "rucio.rse.protocols.posix.Default",
+                "domains": {
+                    "lan": {"read": 1, "write": 1, "delete": 1},
+                    "wan": {
+                        "read": 1,
+                        "write": 1,
+                        "delete": 1,
+                        "third_party_copy_read": 1,
+                        "third_party_copy_write": 1,
+                    },
+                },
             },
-        })
+        )
         for key, value in (("site", site), ("type", kind), ("istape", False)):
             client.add_rse_attribute(rse, key, value)
         for account in ("root", *USER_ACCOUNTS):
-            quota = TINY_QUOTA_BYTES if (account == "bob" and rse == DESTINATION_RSE) else QUOTA_BYTES
+            quota = (
+                TINY_QUOTA_BYTES if (account == "bob" and rse == DESTINATION_RSE) else QUOTA_BYTES
+            )
             client.set_local_account_limit(account, rse, quota)
     for source in kinds:
         for destination in kinds:
@@ -163,18 +250,26 @@ def seed_files(client: Any, layout: SandboxLayout, json_metadata: bool) -> None:
             name = f"{dataset.split('.')[1]}.{dataset.rsplit('.', 1)[-1]}._{number + 1:06d}.csv"
             path = layout.payload_dir / scope / name
             _write_event_table(path, seed=index * 100 + number, events=200 + 50 * number)
-            items.append({
-                "path": str(path), "rse": rse, "did_scope": scope, "did_name": name,
-                "dataset_scope": scope, "dataset_name": dataset,
-                "register_after_upload": True,
-            })
+            items.append(
+                {
+                    "path": str(path),
+                    "rse": rse,
+                    "did_scope": scope,
+                    "did_name": name,
+                    "dataset_scope": scope,
+                    "dataset_name": dataset,
+                    "register_after_upload": True,
+                }
+            )
         uploader.upload(items)
         # Rucio lets `events` be set on files only; the dataset's other keys go on it.
         events = int(meta["events"])
-        client.set_dids_metadata_bulk([
-            {"scope": scope, "name": item["did_name"], "meta": {"events": events // n_files}}
-            for item in items
-        ])
+        client.set_dids_metadata_bulk(
+            [
+                {"scope": scope, "name": item["did_name"], "meta": {"events": events // n_files}}
+                for item in items
+            ]
+        )
         client.set_metadata_bulk(scope, dataset, {k: v for k, v in meta.items() if k != "events"})
         if json_metadata:
             client.set_metadata_bulk(scope, dataset, CUSTOM_META)
@@ -185,7 +280,9 @@ def seed_files(client: Any, layout: SandboxLayout, json_metadata: bool) -> None:
         client.add_container(scope, container)
         client.attach_dids(scope, container, [{"scope": scope, "name": d} for d in datasets])
         client.set_metadata_bulk(scope, container, {"datatype": datasets[0].split(".")[-2]})
-    _log(f"{sum(d[4] for d in _FILLED_DATASETS)} files uploaded in {len(_FILLED_DATASETS)} datasets")
+    _log(
+        f"{sum(d[4] for d in _FILLED_DATASETS)} files uploaded in {len(_FILLED_DATASETS)} datasets"
+    )
 
     # Already on the destination: one dataset by a rule (the daemons copy it), and half of
     # another by a direct upload.
@@ -195,8 +292,17 @@ def seed_files(client: Any, layout: SandboxLayout, json_metadata: bool) -> None:
     files = list(client.list_files(scope, name))[:2]
     for item in files:
         path = next(layout.payload_dir.joinpath(scope).glob(item["name"]))
-        uploader.upload([{"path": str(path), "rse": DESTINATION_RSE, "did_scope": scope,
-                          "did_name": item["name"], "register_after_upload": True}])
+        uploader.upload(
+            [
+                {
+                    "path": str(path),
+                    "rse": DESTINATION_RSE,
+                    "did_scope": scope,
+                    "did_name": item["name"],
+                    "register_after_upload": True,
+                }
+            ]
+        )
     _log("replicated and partial datasets prepared")
 
 
@@ -210,12 +316,17 @@ def seed_user_files(client: Any, layout: SandboxLayout) -> None:
     for number in range(2):
         path = layout.payload_dir / "user.alice" / f"histograms_{number}.csv"
         _write_event_table(path, seed=9000 + number, events=100)
-        items.append({
-            "path": str(path), "rse": SCRATCH_RSE, "did_scope": "user.alice",
-            "did_name": f"user.alice.analysis.v1.histograms_{number}.csv",
-            "dataset_scope": "user.alice", "dataset_name": "user.alice.analysis.v1",
-            "register_after_upload": True,
-        })
+        items.append(
+            {
+                "path": str(path),
+                "rse": SCRATCH_RSE,
+                "did_scope": "user.alice",
+                "did_name": f"user.alice.analysis.v1.histograms_{number}.csv",
+                "dataset_scope": "user.alice",
+                "dataset_name": "user.alice.analysis.v1",
+                "register_after_upload": True,
+            }
+        )
     uploader.upload(items)
     _log("user.alice analysis output uploaded")
 
@@ -228,12 +339,21 @@ def seed_wildcard_datasets(client: Any) -> None:
         process = processes[number % len(processes)]
         fmt = formats[number % len(formats)]
         dsid = 500000 + number
-        dids.append({
-            "scope": "mc20", "type": "DATASET",
-            "name": f"mc20_13TeV.{dsid}.{process}.deriv.{fmt}.e{8000 + number % 50}_s3681_r13167",
-            "meta": {"datatype": fmt, "run_number": dsid, "project": "mc20_13TeV",
-                     "stream_name": process},
-        })
+        dids.append(
+            {
+                "scope": "mc20",
+                "type": "DATASET",
+                "name": (
+                    f"mc20_13TeV.{dsid}.{process}.deriv.{fmt}.e{8000 + number % 50}_s3681_r13167"
+                ),
+                "meta": {
+                    "datatype": fmt,
+                    "run_number": dsid,
+                    "project": "mc20_13TeV",
+                    "stream_name": process,
+                },
+            }
+        )
     for chunk in _chunks(dids, 100):
         client.add_dids(list(chunk))
     _log(f"{WILDCARD_DATASETS} datasets for wildcard searches")
@@ -242,11 +362,23 @@ def seed_wildcard_datasets(client: Any) -> None:
 def seed_scale_dataset(client: Any) -> None:
     scope, name = SCALE_DATASET
     client.add_dataset(scope, name)
-    client.set_metadata_bulk(scope, name, {"datatype": "DAOD_PHYS", "project": "mc20_13TeV",
-                                            "run_number": 999999, "stream_name": "ScaleTest"})
+    client.set_metadata_bulk(
+        scope,
+        name,
+        {
+            "datatype": "DAOD_PHYS",
+            "project": "mc20_13TeV",
+            "run_number": 999999,
+            "stream_name": "ScaleTest",
+        },
+    )
     files = [
-        {"scope": scope, "name": f"ScaleTest.DAOD_PHYS._{number:06d}.pool.root.1",
-         "bytes": 1_000_000 + number, "adler32": f"{number:08x}"}
+        {
+            "scope": scope,
+            "name": f"ScaleTest.DAOD_PHYS._{number:06d}.pool.root.1",
+            "bytes": 1_000_000 + number,
+            "adler32": f"{number:08x}",
+        }
         for number in range(SCALE_FILES)
     ]
     # 500 per call: SQLite refuses statements of about 1,000 terms or more.
@@ -278,8 +410,11 @@ def _json_metadata_supported(client: Any) -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dir", required=True, type=Path)
-    parser.add_argument("--user-files", action="store_true",
-                        help="upload the user's files (run with the user's RUCIO_CONFIG)")
+    parser.add_argument(
+        "--user-files",
+        action="store_true",
+        help="upload the user's files (run with the user's RUCIO_CONFIG)",
+    )
     args = parser.parse_args(argv)
     layout = SandboxLayout(args.dir.resolve())
     passwords = json.loads(layout.secrets_file.read_text())
@@ -298,8 +433,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     seed_wildcard_datasets(client)
     seed_scale_dataset(client)
     env = {**os.environ, "RUCIO_CONFIG": str(layout.client_config(DEFAULT_ACCOUNT))}
-    subprocess.run([sys.executable, "-m", "rucio_widgets.sandbox.seed", "--dir", str(layout.root),
-                    "--user-files"], env=env, check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rucio_widgets.sandbox.seed",
+            "--dir",
+            str(layout.root),
+            "--user-files",
+        ],
+        env=env,
+        check=True,
+    )
     _log(f"seeded in {time.monotonic() - t0:.1f} s (JSON metadata: {json_metadata})")
     return 0
 

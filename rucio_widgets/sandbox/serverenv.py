@@ -12,9 +12,10 @@ import fcntl
 import os
 import sys
 import venv
+from collections.abc import Callable
 from pathlib import Path
 
-from .processes import SandboxError, run
+from .processes import run
 
 #: The Rucio server version the sandbox runs; the tests' rucio-clients matches it.
 RUCIO_VERSION = "41.5.1"
@@ -39,7 +40,7 @@ def server_python() -> Path:
     return server_env_dir() / "bin" / "python"
 
 
-def ensure_server_env(log: callable = print) -> Path:  # type: ignore[valid-type]
+def ensure_server_env(log: Callable[[str], None] = print) -> Path:
     """Create the server environment unless a finished one exists; return its python."""
     env_dir = server_env_dir()
     python = server_python()

@@ -105,11 +105,17 @@ class SandboxSession:
             name = f"{dataset}.file_{number}.dat"
             path = folder / name
             path.write_bytes(os.urandom(size + number))
-            items.append({
-                "path": str(path), "rse": rse, "did_scope": scope, "did_name": name,
-                "dataset_scope": scope, "dataset_name": dataset,
-                "register_after_upload": True,
-            })
+            items.append(
+                {
+                    "path": str(path),
+                    "rse": rse,
+                    "did_scope": scope,
+                    "did_name": name,
+                    "dataset_scope": scope,
+                    "dataset_name": dataset,
+                    "register_after_upload": True,
+                }
+            )
             dids.append(f"{scope}:{name}")
             paths.append(path)
         UploadClient(_client=client).upload(items)
@@ -140,5 +146,3 @@ class SandboxSession:
 
         path = urlparse(pfn).path.strip("/").split("/", self.layout.path_begins_at)[-1]
         return self.layout.mount_path / path
-
-

@@ -62,13 +62,15 @@ def test_replica_mode_end_to_end(browser, sandbox: SandboxSession) -> None:
         assert by_name[local.name].startswith(str(sandbox.layout.mount_path))
 
 
-def test_existing_rule_is_reused_by_evaluating_expressions(browser,
-                                                            sandbox: SandboxSession) -> None:
+def test_existing_rule_is_reused_by_evaluating_expressions(
+    browser, sandbox: SandboxSession
+) -> None:
     made = source_dataset(sandbox, files=1)
     alice = sandbox.client("alice")
     # Same RSE, different text: `site=NOTEBOOK` selects exactly the destination.
-    [rule_id] = alice.add_replication_rule([{"scope": made.scope, "name": made.name}], 1,
-                                           "site=NOTEBOOK")
+    [rule_id] = alice.add_replication_rule(
+        [{"scope": made.scope, "name": made.name}], 1, "site=NOTEBOOK"
+    )
     browser.select(made.did)
     [request] = browser._model.make_available()
     assert request.rule_id == rule_id
@@ -80,8 +82,9 @@ def test_existing_rule_is_reused_by_evaluating_expressions(browser,
 def test_duplicate_rule_is_not_an_error(browser, sandbox: SandboxSession) -> None:
     made = source_dataset(sandbox, files=1)
     alice = sandbox.client("alice")
-    [rule_id] = alice.add_replication_rule([{"scope": made.scope, "name": made.name}], 1,
-                                           DESTINATION_RSE)
+    [rule_id] = alice.add_replication_rule(
+        [{"scope": made.scope, "name": made.name}], 1, DESTINATION_RSE
+    )
     [request] = browser._model.make_available([made.did], rse_expression=DESTINATION_RSE)
     assert request.rule_id == rule_id
     assert browser.error == {}
@@ -156,17 +159,19 @@ def test_download_mode_end_to_end(sandbox: SandboxSession, tmp_path: Path) -> No
     from rucio_widgets import RucioBrowser
 
     made = source_dataset(sandbox, files=3)
-    browser = RucioBrowser(mode="download", download_dir=str(tmp_path / "dl"),
-                           selected=[made.did])
+    browser = RucioBrowser(mode="download", download_dir=str(tmp_path / "dl"), selected=[made.did])
     try:
         browser.make_available()
         paths = browser.wait(timeout=120)
-        assert sorted(paths) == sorted(str(tmp_path / "dl" / made.scope / Path(f).name)
-                                       for f in made.local_paths)
+        assert sorted(paths) == sorted(
+            str(tmp_path / "dl" / made.scope / Path(f).name) for f in made.local_paths
+        )
         for local in made.local_paths:
             downloaded = tmp_path / "dl" / made.scope / local.name
-            assert hashlib.md5(downloaded.read_bytes()).digest() == \
-                hashlib.md5(local.read_bytes()).digest()
+            assert (
+                hashlib.md5(downloaded.read_bytes()).digest()
+                == hashlib.md5(local.read_bytes()).digest()
+            )
         stamps = {p: Path(p).stat().st_mtime_ns for p in paths}
         browser.make_available()  # again: nothing is downloaded twice
         assert browser.wait(timeout=60) == paths

@@ -44,8 +44,12 @@ def browser(sandbox: SandboxSession):
 
 def test_defaults_come_from_rucio_cfg(browser, sandbox: SandboxSession) -> None:
     info = wait_until(lambda: browser.info.get("account") and browser.info)
-    assert info == {"server": sandbox.url, "account": "alice", "mode": "replica",
-                    "destination": DESTINATION_RSE}
+    assert info == {
+        "server": sandbox.url,
+        "account": "alice",
+        "mode": "replica",
+        "destination": DESTINATION_RSE,
+    }
     assert "user.alice" in wait_until(lambda: browser.scopes)
 
 
@@ -61,15 +65,19 @@ def test_search_returns_first_page_and_pages_beyond(browser) -> None:
 
 
 def test_search_with_filters_and_type(browser) -> None:
-    found = browser.search("data18:*", did_type="dataset", filters="datatype=RAW;run_number>=349000")
+    found = browser.search(
+        "data18:*", did_type="dataset", filters="datatype=RAW;run_number>=349000"
+    )
     assert sorted(r.did for r in found) == [
         "data18:data18_13TeV.00348885.physics_Main.daq.RAW",
         "data18:data18_13TeV.00349011.physics_Main.DAOD_PHYS.r13286_p4910",
     ]
-    compound = browser.search("data18:*", did_type="dataset",
-                              filters="348880<run_number<348890,datatype=DAOD_PHYS")
+    compound = browser.search(
+        "data18:*", did_type="dataset", filters="348880<run_number<348890,datatype=DAOD_PHYS"
+    )
     assert [r.did for r in compound] == [
-        "data18:data18_13TeV.00348885.physics_Main.DAOD_PHYS.r13286_p4910"]
+        "data18:data18_13TeV.00348885.physics_Main.DAOD_PHYS.r13286_p4910"
+    ]
     containers = browser.search("mc20:*", did_type="container")
     assert containers and all(r.type == "CONTAINER" for r in containers)
 
@@ -132,8 +140,7 @@ def test_constructor_restores_selection(sandbox: SandboxSession) -> None:
     from rucio_widgets import RucioBrowser
 
     scope, name = REPLICATED_DATASET
-    restored = RucioBrowser(selected=[f"{scope}:{name}"], query="mc20:*Zmumu*",
-                            did_type="dataset")
+    restored = RucioBrowser(selected=[f"{scope}:{name}"], query="mc20:*Zmumu*", did_type="dataset")
     try:
         assert len(restored.wait_paths(timeout=60)) == 3
         assert restored.query == "mc20:*Zmumu*"
@@ -166,8 +173,9 @@ def test_paths_of_5000_file_dataset_resolve_in_bulk(browser) -> None:
 
 
 def test_pages_of_children_and_details(browser, sandbox: SandboxSession) -> None:
-    made = sandbox.make_dataset(files=3, rse=SOURCE_RSES[0], account="root", scope="data18",
-                                meta={"datatype": "NTUP"})
+    made = sandbox.make_dataset(
+        files=3, rse=SOURCE_RSES[0], account="root", scope="data18", meta={"datatype": "NTUP"}
+    )
     replies: list[dict] = []
     done = threading.Event()
 

@@ -24,8 +24,14 @@ def test_whoami_for_each_seeded_account(sandbox: SandboxSession) -> None:
 def test_rucio_command_works_with_env_lines(sandbox: SandboxSession, tmp_path: Path) -> None:
     lines = sandbox.sandbox.env_lines("bob")
     script = f"{lines}\n{Path(sys.executable).parent}/rucio whoami"
-    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=60,
-                          cwd=tmp_path, check=False)
+    done = subprocess.run(
+        ["bash", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert "account    : bob" in done.stdout
 
@@ -43,8 +49,11 @@ def test_metadata_filters_select_by_column_keys(sandbox: SandboxSession) -> None
     client = sandbox.client()
     raw = list(client.list_dids("data18", [{"datatype": "RAW"}], did_type="dataset"))
     assert raw == ["data18_13TeV.00348885.physics_Main.daq.RAW"]
-    runs = list(client.list_dids("data18", [{"run_number.gte": 348890, "datatype": "DAOD_PHYS"}],
-                                 did_type="dataset"))
+    runs = list(
+        client.list_dids(
+            "data18", [{"run_number.gte": 348890, "datatype": "DAOD_PHYS"}], did_type="dataset"
+        )
+    )
     assert sorted(runs) == [
         "data18_13TeV.00348894.physics_Main.DAOD_PHYS.r13286_p4910",
         "data18_13TeV.00349011.physics_Main.DAOD_PHYS.r13286_p4910",
@@ -89,12 +98,14 @@ def test_upload_download_round_trip_checks_checksums(
 def test_rule_to_destination_lands_bytes_at_mount_path(sandbox: SandboxSession) -> None:
     made = sandbox.make_dataset(files=2, rse=SOURCE_RSES[0], account="root", scope="data18")
     client = sandbox.client("alice")
-    [rule_id] = client.add_replication_rule([{"scope": made.scope, "name": made.name}], 1,
-                                            DESTINATION_RSE)
+    [rule_id] = client.add_replication_rule(
+        [{"scope": made.scope, "name": made.name}], 1, DESTINATION_RSE
+    )
     rule = sandbox.wait_for_rule(rule_id, state="OK", timeout=90)
     assert rule["locks_ok_cnt"] == 2
-    replicas = client.list_replicas([{"scope": made.scope, "name": made.name}],
-                                    rse_expression=DESTINATION_RSE, schemes=["file"])
+    replicas = client.list_replicas(
+        [{"scope": made.scope, "name": made.name}], rse_expression=DESTINATION_RSE, schemes=["file"]
+    )
     by_name = {r["name"]: r for r in replicas}
     for local in made.local_paths:
         [pfn] = by_name[local.name]["rses"][DESTINATION_RSE]
@@ -125,9 +136,22 @@ def test_interrupted_up_leaves_nothing_running(tmp_path: Path) -> None:
 
     directory = tmp_path / "interrupted"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "rucio_widgets.cli", "sandbox", "up", "--dir", str(directory),
-         "--db", "sqlite", "--port", str(free_port())],
-        stderr=subprocess.PIPE, text=True, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "rucio_widgets.cli",
+            "sandbox",
+            "up",
+            "--dir",
+            str(directory),
+            "--db",
+            "sqlite",
+            "--port",
+            str(free_port()),
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
     assert proc.stderr is not None
     deadline = time.monotonic() + 120

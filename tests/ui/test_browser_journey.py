@@ -29,8 +29,14 @@ TRANSFER_TIMEOUT_MS = 120_000
 
 def fresh_dataset(sandbox: SandboxSession, datatype: str) -> MadeDataset:
     """Three files that live only on a source disk: making them available is a transfer."""
-    return sandbox.make_dataset(files=3, rse=SOURCE_RSES[0], account="root", scope="data18",
-                                prefix="ui", meta={"datatype": datatype})
+    return sandbox.make_dataset(
+        files=3,
+        rse=SOURCE_RSES[0],
+        account="root",
+        scope="data18",
+        prefix="ui",
+        meta={"datatype": datatype},
+    )
 
 
 def row(widget: Locator, did: str) -> Locator:
@@ -59,22 +65,32 @@ def journey(page: Page, widget: Locator, made: MadeDataset, datatype: str) -> No
     widget.locator("button.rw-make-selection-available").click()
     for did in picked:
         expect(row(widget, did).locator(".rw-badge")).to_have_attribute(
-            "data-status", "AVAILABLE", timeout=TRANSFER_TIMEOUT_MS)
+            "data-status", "AVAILABLE", timeout=TRANSFER_TIMEOUT_MS
+        )
 
 
 @pytest.mark.parametrize("front_end", ["lab", "notebook7"])
-def test_journey_in_jupyter(front_end: str, sandbox: SandboxSession, request: pytest.FixtureRequest,
-                            ui_notebooks_dir: Path, page: Page) -> None:
+def test_journey_in_jupyter(
+    front_end: str,
+    sandbox: SandboxSession,
+    request: pytest.FixtureRequest,
+    ui_notebooks_dir: Path,
+    page: Page,
+) -> None:
     server: JupyterServer = request.getfixturevalue(
-        "jupyter_lab" if front_end == "lab" else "jupyter_notebook")
+        "jupyter_lab" if front_end == "lab" else "jupyter_notebook"
+    )
     datatype = f"UI_{front_end.upper()}_{int(time.time())}"
     made = fresh_dataset(sandbox, datatype)
     name = f"journey_{front_end}.ipynb"
-    write_notebook(ui_notebooks_dir / name, [
-        "from rucio_widgets import RucioBrowser\nbrowser = RucioBrowser()\nbrowser",
-        "import os\nprint(len(browser.paths), all(os.path.isfile(p) for p in browser.paths))\n"
-        "print(sorted(os.path.basename(p) for p in browser.paths))",
-    ])
+    write_notebook(
+        ui_notebooks_dir / name,
+        [
+            "from rucio_widgets import RucioBrowser\nbrowser = RucioBrowser()\nbrowser",
+            "import os\nprint(len(browser.paths), all(os.path.isfile(p) for p in browser.paths))\n"
+            "print(sorted(os.path.basename(p) for p in browser.paths))",
+        ],
+    )
     started = time.monotonic()
     open_notebook(page, server, name)
     run_cell(page, 0)
@@ -94,16 +110,19 @@ def test_journey_in_jupyter(front_end: str, sandbox: SandboxSession, request: py
 def test_journey_in_voila_dashboard(sandbox: SandboxSession, tmp_path: Path, page: Page) -> None:
     datatype = f"UI_VOILA_{int(time.time())}"
     made = fresh_dataset(sandbox, datatype)
-    notebook = write_notebook(tmp_path / "dashboard.ipynb", [
-        "import os\nimport ipywidgets as widgets\nfrom rucio_widgets import RucioBrowser\n"
-        "browser = RucioBrowser()\n"
-        "mirror = widgets.Label(value='0 files')\nmirror.add_class('paths-mirror')\n"
-        "def show(change=None):\n"
-        "    ok = all(os.path.isfile(p) for p in browser.paths)\n"
-        "    mirror.value = f'{len(browser.paths)} files on disk: {ok}'\n"
-        "browser.observe(show, names='paths')\n"
-        "widgets.VBox([browser, mirror])",
-    ])
+    notebook = write_notebook(
+        tmp_path / "dashboard.ipynb",
+        [
+            "import os\nimport ipywidgets as widgets\nfrom rucio_widgets import RucioBrowser\n"
+            "browser = RucioBrowser()\n"
+            "mirror = widgets.Label(value='0 files')\nmirror.add_class('paths-mirror')\n"
+            "def show(change=None):\n"
+            "    ok = all(os.path.isfile(p) for p in browser.paths)\n"
+            "    mirror.value = f'{len(browser.paths)} files on disk: {ok}'\n"
+            "browser.observe(show, names='paths')\n"
+            "widgets.VBox([browser, mirror])",
+        ],
+    )
     started = time.monotonic()
     with VoilaServer(notebook) as voila:
         page.goto(voila.url)
@@ -111,7 +130,8 @@ def test_journey_in_voila_dashboard(sandbox: SandboxSession, tmp_path: Path, pag
         expect(widget).to_be_visible(timeout=60_000)
         expect(widget.locator(".rw-status")).to_contain_text("alice")
         journey(page, widget, made, datatype)
-        expect(page.locator(".paths-mirror")).to_contain_text("2 files on disk: True",
-                                                              timeout=60_000)
+        expect(page.locator(".paths-mirror")).to_contain_text(
+            "2 files on disk: True", timeout=60_000
+        )
         screenshot(page, "journey-voila")
     print(f"voila journey: {time.monotonic() - started:.1f} s")

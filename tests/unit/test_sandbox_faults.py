@@ -28,17 +28,21 @@ def test_down_when_nothing_runs_says_so(tmp_path: Path, capsys: pytest.CaptureFi
     assert "nothing to stop" in capsys.readouterr().err
 
 
-def test_status_of_missing_sandbox_exits_nonzero(tmp_path: Path,
-                                                  capsys: pytest.CaptureFixture) -> None:
+def test_status_of_missing_sandbox_exits_nonzero(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     assert main(["sandbox", "status", "--dir", str(tmp_path / "none")]) == 3
     assert "No sandbox at" in capsys.readouterr().out
 
 
-def test_folder_from_another_version_is_refused(tmp_path: Path,
-                                                capsys: pytest.CaptureFixture) -> None:
-    (tmp_path / "sandbox.json").write_text(json.dumps(
-        {"format": FORMAT_VERSION, "rucio_version": "1.0.0", "db": "sqlite", "ports": {}}
-    ))
+def test_folder_from_another_version_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    (tmp_path / "sandbox.json").write_text(
+        json.dumps(
+            {"format": FORMAT_VERSION, "rucio_version": "1.0.0", "db": "sqlite", "ports": {}}
+        )
+    )
     assert main(["sandbox", "up", "--dir", str(tmp_path)]) == 1
     message = capsys.readouterr().err
     assert "another version" in message and "rucio 1.0.0" in message

@@ -24,7 +24,7 @@ from urllib.parse import urlparse
 _stop = False
 
 
-def _request_stop(signum, frame):  # noqa: ARG001
+def _request_stop(signum, frame):
     global _stop
     _stop = True
 
@@ -63,8 +63,11 @@ def main() -> int:
 
     signal.signal(signal.SIGTERM, _request_stop)
     signal.signal(signal.SIGINT, _request_stop)
-    logging.basicConfig(level=logging.WARNING, stream=sys.stdout,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING,
+        stream=sys.stdout,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
     _patch_mock_transfertool()
 
     from rucio.daemons.abacus.account import account_update
