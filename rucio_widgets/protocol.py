@@ -22,6 +22,9 @@ MSG_SELECT_ALL = "select_all"  # {type}: every loaded search result
 MSG_MAKE_AVAILABLE = "make_available"  # {type, dids}: [] means the selection
 MSG_CANCEL = "cancel"  # {type}: stop the search in flight
 
+MSG_SIGN_IN = "sign_in"  # {type, request_id, account?, username?, password?, token?}
+MSG_SIGN_OUT = "sign_out"  # {type}
+
 # --- Python -> view -----------------------------------------------------------------------
 # MSG_PAGE and MSG_DETAILS replies reuse the request's type and request_id.
 MSG_STATUS = "status"  # {type, updates: {did: RowStatus}}: availability deltas
@@ -118,3 +121,32 @@ class DetailsReply(TypedDict, total=False):
 #: Upper bound on rows in one page reply, whatever the view asks for: keeps each comm
 #: message small (a row is about 150 bytes of JSON, so 200 rows stay near 30 KB).
 MAX_PAGE_ROWS = 200
+
+
+#: ``auth`` trait states.
+SIGNED_IN = "signed_in"
+SIGNED_OUT = "signed_out"  # no or rejected credentials: the panel shows the sign-in form
+EXPIRED = "expired"  # the token ran out and cannot be renewed here: sign in again
+
+
+class AuthState(TypedDict, total=False):
+    """The synced ``auth`` trait. Never holds a secret (no password, token, key path)."""
+
+    state: str  # SIGNED_IN | SIGNED_OUT | EXPIRED
+    auth_type: str  # userpass | x509 | x509_proxy | oidc (a token from a file or variable)
+    account: str
+    username: str  # userpass identity, to prefill the form
+    expires_at: str | None  # ISO 8601 UTC, when known
+    message: str  # why signed out, in the user's words
+
+
+class InstanceInfo(TypedDict):
+    name: str
+    display_name: str
+
+
+class SignInReply(TypedDict, total=False):
+    type: str
+    request_id: int
+    ok: bool
+    message: str
