@@ -83,3 +83,54 @@ export function describeStatus(st) {
   if (st.message) title += `: ${st.message}`;
   return { key, text, title, progress };
 }
+
+/** Under this many milliseconds of validity left, the expiry shows as a warning. */
+export const EXPIRY_WARN_MS = 10 * 60 * 1000;
+
+/**
+ * Milliseconds since the epoch of an ISO 8601 time, or NaN.  A time without a zone is
+ * read as UTC (Python's isoformat() of a naive UTC datetime), not as local time, and
+ * fractions of a second are cut to milliseconds (Python prints microseconds).
+ * @param {unknown} iso
+ */
+export function parseTime(iso) {
+  if (typeof iso !== "string" || !iso.trim()) return NaN;
+  let s = iso.trim().replace(" ", "T");
+  s = s.replace(/(\.\d{3})\d+/, "$1");
+  if (/T[\d:.]+$/.test(s)) s += "Z";
+  return Date.parse(s);
+}
+
+/**
+ * "1 h 59 min", "4 min", "2 d 3 h", "< 1 min": how long a positive duration lasts.
+ * @param {number} ms
+ */
+export function formatDuration(ms) {
+  const minutes = Math.floor(ms / 60000);
+  if (minutes < 1) return "< 1 min";
+  const days = Math.floor(minutes / 1440);
+  const hours = Math.floor((minutes % 1440) / 60);
+  const mins = minutes % 60;
+  if (days) return hours ? `${days} d ${hours} h` : `${days} d`;
+  if (hours) return mins ? `${hours} h ${mins} min` : `${hours} h`;
+  return `${mins} min`;
+}
+
+/**
+ * How long the credentials last, for the status bar; null when the time is not known.
+ * @param {string | null | undefined} expiresAt ISO 8601
+ * @param {number} [now] milliseconds since the epoch
+ * @returns {{text: string, level: "ok" | "warn" | "expired", title: string} | null}
+ */
+export function describeExpiry(expiresAt, now = Date.now()) {
+  const at = parseTime(expiresAt);
+  if (!Number.isFinite(at)) return null;
+  const left = at - now;
+  const when = new Date(at).toLocaleString();
+  if (left <= 0) return { text: "token expired", level: "expired", title: `Expired at ${when}` };
+  return {
+    text: `token ${formatDuration(left)}`,
+    level: left < EXPIRY_WARN_MS ? "warn" : "ok",
+    title: `Valid until ${when}`,
+  };
+}

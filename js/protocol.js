@@ -12,9 +12,14 @@ export const MSG_LOAD_MORE = "load_more"; // {type}
 export const MSG_SELECT_ALL = "select_all"; // {type}: every loaded search result
 export const MSG_MAKE_AVAILABLE = "make_available"; // {type, dids}: [] means the selection
 export const MSG_CANCEL = "cancel"; // {type}: stop the search in flight
+// {type, request_id, account, username, password} (userpass), {type, request_id, token}
+// (oidc, a pasted token) or {type, request_id} (x509, x509_proxy, or oidc with no pasted
+// token: try again with the configured credentials).  Python answers with a SignInReply.
+export const MSG_SIGN_IN = "sign_in";
+export const MSG_SIGN_OUT = "sign_out"; // {type}
 
 // --- Python -> view -------------------------------------------------------------------
-// MSG_PAGE and MSG_DETAILS replies reuse the request's type and request_id.
+// MSG_PAGE, MSG_DETAILS and MSG_SIGN_IN replies reuse the request's type and request_id.
 export const MSG_STATUS = "status"; // {type, updates: {did: RowStatus}}
 
 /** `source` of a page: the search results, or the content of one collection (its DID). */
@@ -141,4 +146,31 @@ export const MAX_PAGE_ROWS = 200;
  * @property {"replica" | "download"} mode
  * @property {string} destination
  * @property {string} [vo]
+ */
+
+/** `auth` trait states; `{}` (no state) means not known yet, shown as signed in. */
+export const SIGNED_IN = "signed_in";
+export const SIGNED_OUT = "signed_out"; // no or rejected credentials: the sign-in form
+export const EXPIRED = "expired"; // the credentials ran out and cannot be renewed here
+
+/**
+ * The synced `auth` trait.  Never holds a secret.
+ * @typedef {object} AuthState
+ * @property {"signed_in" | "signed_out" | "expired"} [state]
+ * @property {"userpass" | "x509" | "x509_proxy" | "oidc"} [auth_type]
+ * @property {string} [account]
+ * @property {string} [username] userpass identity, to prefill the form
+ * @property {string | null} [expires_at] ISO 8601 UTC, when known
+ * @property {string} [message] why signed out, in the user's words
+ *
+ * One entry of the synced `instances` trait; `instance` holds the current one's name.
+ * @typedef {object} InstanceInfo
+ * @property {string} name
+ * @property {string} display_name
+ *
+ * @typedef {object} SignInReply
+ * @property {"sign_in"} type
+ * @property {number} request_id
+ * @property {boolean} ok
+ * @property {string} [message]
  */

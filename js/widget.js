@@ -2,9 +2,10 @@
 // a details pane and a status bar.  Python owns the data (see protocol.js); this view
 // keeps only UI state: which collections are open, the active row, the rows in view.
 
+import { SignInForm } from "./auth.js";
 import { h, icon, ICON_CHEVRON, ICON_CLOSE, ICON_FETCH } from "./dom.js";
 import { COMMON_KEYS, OPERATORS, countConditions, formatFilters, parseFilters } from "./filters.js";
-import { describeStatus, formatBytes, formatCount, plural } from "./format.js";
+import { describeExpiry, describeStatus, formatBytes, formatCount, plural } from "./format.js";
 import { Listing, isCollection } from "./listing.js";
 import {
   AVAILABLE,
@@ -17,10 +18,13 @@ import {
   MSG_PAGE,
   MSG_SEARCH,
   MSG_SELECT_ALL,
+  MSG_SIGN_IN,
+  MSG_SIGN_OUT,
   MSG_STATUS,
   PAGE_LIMIT,
   REPLICATING,
   RESULTS_SOURCE,
+  SIGNED_IN,
 } from "./protocol.js";
 
 /** @typedef {import("./listing.js").Item} Item */
@@ -45,6 +49,8 @@ export const ROW_HEIGHT = 28;
 export const OVERSCAN = 6;
 /** Viewport height assumed before the list is laid out (detached, hidden, no layout). */
 const FALLBACK_VIEWPORT = 400;
+/** How often the "token 1 h 59 min" countdown in the status bar is redrawn. */
+export const EXPIRY_TICK_MS = 30000;
 
 const DID_TYPE_LABELS = {
   all: "All types",
@@ -104,6 +110,10 @@ class RucioView {
     this.refreshAgain = false;
     /** @type {Array<[string, Function]>} */
     this.modelListeners = [];
+    /** The sign-in form is shown: searching and fetching are disabled. */
+    this.signedOut = false;
+    /** @type {ReturnType<typeof setInterval> | undefined} */
+    this.expiryTimer = undefined;
 
     this.build();
     this.listen();
@@ -114,6 +124,22 @@ class RucioView {
 
   build() {
     const id = (/** @type {string} */ s) => `${this.uid}-${s}`;
+
+    this.signIn = new SignInForm({
+      uid: this.uid,
+      send: (content) => this.send(content),
+      nextId: () => this.nextRequestId++,
+      onChange: () => this.syncSignedOut(),
+    });
+    this.instanceSelect = /** @type {HTMLSelectElement} */ (
+      h("select", {
+        class: "rw-instance",
+        "aria-label": "Rucio instance",
+        title: "Rucio instance",
+        hidden: true,
+        onchange: () => this.onInstancePicked(),
+      })
+    );
 
     this.scopeSelect = /** @type {HTMLSelectElement} */ (
       h("select", {
@@ -161,6 +187,7 @@ class RucioView {
     const toolbar = h(
       "div",
       { class: "rw-toolbar", role: "search" },
+      this.instanceSelect,
       this.scopeSelect,
       this.searchInput,
       this.typeSelect,
@@ -271,7 +298,9 @@ class RucioView {
         type: "button",
         disabled: true,
         title: "Make every selected DID available at the destination",
-        onclick: () => this.send({ type: MSG_MAKE_AVAILABLE, dids: [] }),
+        onclick: () => {
+          if (!this.signedOut) this.send({ type: MSG_MAKE_AVAILABLE, dids: [] });
+        },
       },
       icon(ICON_FETCH),
       "Make selection available",
@@ -323,6 +352,19 @@ class RucioView {
     const main = h("div", { class: "rw-main" }, results, this.detailsPane);
 
     this.infoEl = h("span", { class: "rw-status-info" });
+    this.expiryEl = h("span", { class: "rw-expiry", hidden: true });
+    this.signOutButton = h(
+      "button",
+      {
+        class: "rw-signout rw-link",
+        type: "button",
+        hidden: true,
+        title: "Sign out of Rucio in this kernel",
+        onclick: () => this.send({ type: MSG_SIGN_OUT }),
+      },
+      "Sign out",
+    );
+    const authEl = h("span", { class: "rw-status-auth" }, this.expiryEl, this.signOutButton);
     this.pathsEl = h("span", { class: "rw-status-paths" });
     this.busyLabel = h("span", { class: "rw-busy-label" });
     this.busyEl = h(
@@ -340,6 +382,7 @@ class RucioView {
       "div",
       { class: "rw-status" },
       this.infoEl,
+      authEl,
       this.pathsEl,
       h("span", { class: "rw-grow" }),
       this.busyEl,
@@ -362,6 +405,7 @@ class RucioView {
           e.stopPropagation();
         },
       },
+      this.signIn.el,
       toolbar,
       this.filtersPanel,
       this.errorBanner,
@@ -402,10 +446,15 @@ class RucioView {
     this.on("change:busy", () => this.syncBusy());
     this.on("change:error", () => this.syncError());
     this.on("change:results_state", () => this.syncResults());
+    this.on("change:auth", () => this.syncAuth());
+    this.on("change:instances", () => this.syncInstances());
+    this.on("change:instance", () => this.syncInstances());
     this.on("msg:custom", (/** @type {any} */ msg) => this.onMessage(msg));
   }
 
   syncAll() {
+    this.syncInstances();
+    this.syncAuth();
     this.syncScopes();
     this.syncQuery();
     this.syncDidType();
@@ -429,6 +478,8 @@ class RucioView {
   destroy() {
     for (const [name, cb] of this.modelListeners) this.model.off(name, cb);
     this.modelListeners = [];
+    this.stopExpiryTimer();
+    this.signIn.destroy();
     this.resizeObserver?.disconnect();
     this.root.remove();
     this.pool.clear();
@@ -485,6 +536,7 @@ class RucioView {
   }
 
   search() {
+    if (this.signedOut) return;
     const query = this.searchInput.value.trim();
     const didType = this.typeSelect.value || "all";
     const filters = this.filterText.value.trim();
@@ -707,6 +759,8 @@ class RucioView {
 
   syncStatusBar() {
     const info = this.get("info") || {};
+    const auth = this.get("auth") || {};
+    const account = info.account || auth.account;
     const parts = [];
     if (info.server)
       parts.push(
@@ -716,12 +770,12 @@ class RucioView {
           String(info.server).replace(/^https?:\/\//, ""),
         ),
       );
-    if (info.account) {
+    if (account) {
       parts.push(
         h(
           "span",
           { class: "rw-status-account", title: "Rucio account" },
-          info.vo ? `${info.account}@${info.vo}` : String(info.account),
+          info.vo ? `${account}@${info.vo}` : String(account),
         ),
       );
     }
@@ -750,12 +804,93 @@ class RucioView {
     this.pathsEl.textContent = words.join(" · ");
   }
 
+  // --- sign-in, credentials, instances -------------------------------------------------
+
+  syncAuth() {
+    const auth = this.get("auth");
+    this.signIn.update(auth, this.instanceLabel());
+    this.syncSignedOut();
+    this.syncExpiry();
+  }
+
+  /** Enable or disable what needs valid credentials, after the form was shown or hidden. */
+  syncSignedOut() {
+    const signedOut = this.signIn.shown;
+    const auth = this.get("auth") || {};
+    this.signOutButton.hidden = signedOut || auth.state !== SIGNED_IN;
+    const changed = signedOut !== this.signedOut;
+    this.signedOut = signedOut;
+    this.root.classList.toggle("rw-signed-out", signedOut);
+    for (const control of [this.searchInput, this.searchButton, this.scopeSelect, this.typeSelect])
+      /** @type {HTMLInputElement} */ (control).disabled = signedOut;
+    if (changed) {
+      this.syncSelected();
+      this.syncStatusBar();
+    }
+  }
+
+  /** Redraw the countdown, and keep its timer running only while there is one to show. */
+  syncExpiry() {
+    const auth = this.get("auth") || {};
+    const expiry = auth.state ? describeExpiry(auth.expires_at) : null;
+    const el = this.expiryEl;
+    el.hidden = !expiry;
+    el.textContent = expiry?.text ?? "";
+    el.title = expiry?.title ?? "";
+    el.classList.toggle("rw-expiry-warn", expiry?.level === "warn");
+    el.classList.toggle("rw-expiry-expired", expiry?.level === "expired");
+    if (expiry && this.expiryTimer === undefined) {
+      this.expiryTimer = setInterval(() => this.syncExpiry(), EXPIRY_TICK_MS);
+    } else if (!expiry) {
+      this.stopExpiryTimer();
+    }
+  }
+
+  stopExpiryTimer() {
+    clearInterval(this.expiryTimer);
+    this.expiryTimer = undefined;
+  }
+
+  /** @returns {import("./protocol.js").InstanceInfo[]} */
+  instances() {
+    const list = this.get("instances");
+    return Array.isArray(list) ? list.filter((i) => i && typeof i.name === "string") : [];
+  }
+
+  /** Display name of the current instance when there is a choice, else "". */
+  instanceLabel() {
+    const list = this.instances();
+    if (list.length < 2) return "";
+    const current = list.find((i) => i.name === this.get("instance"));
+    return current ? String(current.display_name || current.name) : "";
+  }
+
+  syncInstances() {
+    const list = this.instances();
+    const select = this.instanceSelect;
+    select.hidden = list.length < 2;
+    select.replaceChildren(
+      ...list.map((i) => h("option", { value: i.name }, String(i.display_name || i.name))),
+    );
+    select.value = String(this.get("instance") ?? "");
+    // The form's title names the instance.
+    if (this.signIn.shown) this.signIn.update(this.get("auth"), this.instanceLabel());
+  }
+
+  onInstancePicked() {
+    const name = this.instanceSelect.value;
+    if (!name || name === this.get("instance")) return;
+    this.model.set("instance", name);
+    this.model.save_changes();
+  }
+
   // --- selection -----------------------------------------------------------------------
 
   syncSelected() {
     const sel = this.get("selected");
     this.selected = new Set(Array.isArray(sel) ? sel : []);
-    /** @type {HTMLButtonElement} */ (this.fetchSelectionButton).disabled = this.selected.size === 0;
+    /** @type {HTMLButtonElement} */ (this.fetchSelectionButton).disabled =
+      this.selected.size === 0 || this.signedOut;
     /** @type {HTMLButtonElement} */ (this.clearButton).disabled = this.selected.size === 0;
     this.syncStatusBar();
     this.renderRows();
@@ -831,6 +966,8 @@ class RucioView {
     } else if (msg.type === MSG_STATUS) {
       this.listing.applyStatus(msg.updates);
       this.renderRows();
+    } else if (msg.type === MSG_SIGN_IN) {
+      this.signIn.onReply(msg);
     } else if (msg.type === MSG_DETAILS) {
       if (this.details && msg.request_id === this.details.id) {
         this.details.reply = msg;
@@ -929,7 +1066,9 @@ class RucioView {
     const empty = this.listing.length === 0;
     this.emptyEl.hidden = !empty;
     if (!empty) return;
-    if (!this.searched) {
+    if (!this.searched && this.signedOut) {
+      this.emptyEl.textContent = "Sign in to search the catalogue";
+    } else if (!this.searched) {
       this.emptyEl.replaceChildren("Type ", h("code", {}, "scope:name"), " and press Enter");
     } else if (this.listing.root.complete) {
       const q = String(this.get("query") ?? "");
@@ -972,6 +1111,7 @@ class RucioView {
       checked,
       implied,
       expanded,
+      this.signedOut,
     ].join("\u0001");
     if (el.dataset.sig !== sig) {
       el.dataset.sig = sig;
@@ -1119,7 +1259,8 @@ class RucioView {
             type: "button",
             tabindex: "-1",
             "aria-label": `Make ${row.did} available`,
-            title: "Make available at the destination",
+            title: this.signedOut ? "Sign in to make it available" : "Make available at the destination",
+            disabled: this.signedOut,
           },
           icon(ICON_FETCH),
         )
@@ -1306,7 +1447,7 @@ class RucioView {
     } else if (target.closest(".rw-expand")) {
       this.toggleExpand(item);
     } else if (target.closest(".rw-make-available")) {
-      if (item.row) this.send({ type: MSG_MAKE_AVAILABLE, dids: [item.row.did] });
+      if (item.row && !this.signedOut) this.send({ type: MSG_MAKE_AVAILABLE, dids: [item.row.did] });
     } else if (target.closest(".rw-load-more")) {
       this.showMore(item);
     } else if (target.closest(".rw-retry")) {

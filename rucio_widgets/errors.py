@@ -37,6 +37,22 @@ class AuthenticationError(RucioWidgetsError):
     default_hint = "Check the account and credentials in rucio.cfg, then try again."
 
 
+class NotSignedInError(AuthenticationError):
+    """No usable credentials (none given, rejected, or expired): the panel asks to sign in."""
+
+    def __init__(
+        self,
+        message: str,
+        hint: str | None = None,
+        *,
+        auth_type: str = "userpass",
+        expired: bool = False,
+    ) -> None:
+        super().__init__(message, hint)
+        self.auth_type = auth_type
+        self.expired = expired
+
+
 class ServerUnavailableError(RucioWidgetsError):
     default_hint = "Check that the Rucio server is up and reachable, then try again."
 
@@ -81,7 +97,9 @@ def _details(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def translate(exc: BaseException, *, doing: str = "") -> RucioWidgetsError:
+def translate(
+    exc: BaseException, *, doing: str = "", auth_type: str = "userpass"
+) -> RucioWidgetsError:
     """A RucioWidgetsError for ``exc`` (raised by the Rucio client while ``doing`` ...)."""
     if isinstance(exc, RucioWidgetsError):
         return exc
@@ -92,7 +110,15 @@ def translate(exc: BaseException, *, doing: str = "") -> RucioWidgetsError:
         return RucioWidgetsError(f"{type(exc).__name__}{where}: {exc}")
     details = _details(exc)
     if isinstance(exc, rex.CannotAuthenticate):
-        return AuthenticationError(f"Rucio did not accept the credentials{where}: {details}.")
+        return NotSignedInError(
+            f"Rucio did not accept the credentials{where}: {details}.",
+            "Sign in again (or fix the credentials in rucio.cfg).",
+            auth_type=auth_type,
+        )
+    if isinstance(exc, rex.NoAuthInformation):
+        return NotSignedInError(
+            f"Sign in: {details}.", "Enter your credentials.", auth_type=auth_type
+        )
     if isinstance(exc, rex.DataIdentifierNotFound):
         return NotFoundError(
             f"Not found{where}: {details}.", "Check the scope and name (it may have been deleted)."
@@ -127,6 +153,12 @@ def translate(exc: BaseException, *, doing: str = "") -> RucioWidgetsError:
             f"No rucio.cfg found{where}.",
             "Set RUCIO_CONFIG to your rucio.cfg, or pass rucio_host= and account= to the browser.",
         )
+    if _is_certificate_error(exc):
+        return ServerUnavailableError(
+            f"The server's TLS certificate is not trusted{where}: {exc}.",
+            "Set ca_cert in rucio.cfg [client] (or rucio_ca_cert of the instance) to the CA "
+            "bundle that signed it.",
+        )
     if isinstance(exc, rex.ServerConnectionException) or _is_connection_error(exc):
         return ServerUnavailableError(f"Cannot reach the Rucio server{where}.")
     if isinstance(exc, rex.RucioException):
@@ -151,3 +183,13 @@ def _is_connection_error(exc: BaseException) -> bool:
             "TimeoutException",
         }
     )
+
+
+def _is_certificate_error(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        name = type(seen).__name__
+        if "CERTIFICATE_VERIFY_FAILED" in str(seen) or name == "SSLCertVerificationError":
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False

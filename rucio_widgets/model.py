@@ -28,6 +28,7 @@ from .errors import (
     ConfigurationError,
     InvalidQueryError,
     NotAvailableError,
+    NotSignedInError,
     RucioWidgetsError,
     translate,
 )
@@ -199,6 +200,7 @@ class BrowserModel:
             },
             "busy": "",
             "error": {},
+            "auth": {},
             "paths": [],
             "unavailable": [],
             "results_state": {"generation": 0, "loaded": 0, "complete": True},
@@ -217,6 +219,7 @@ class BrowserModel:
         self._selection_generation = 0
         self._resolved = threading.Event()
         self._resolved.set()
+        self._resolve_error: RucioWidgetsError | None = None
         self._busy: dict[int, str] = {}
         self._busy_counter = 0
         self._search_busy = 0
@@ -247,8 +250,26 @@ class BrowserModel:
         self._publish(busy=label)
 
     def report(self, error: RucioWidgetsError) -> None:
-        """Show an error in the panel (the Python API raises it too)."""
+        """Show an error in the panel (the Python API raises it too). Missing or refused
+        credentials show as the sign-in form instead of a banner."""
+        if isinstance(error, NotSignedInError):
+            self._signed_out(error)
+            return
         self._publish(error=error.to_panel())
+
+    def _signed_out(self, error: NotSignedInError) -> None:
+        hint = self.service.credentials_hint()
+        message = f"{error.message} {error.hint}".strip()
+        self._publish(
+            auth={
+                "state": "expired" if error.expired else "signed_out",
+                "auth_type": error.auth_type,
+                "account": hint["account"],
+                "username": hint["username"],
+                "expires_at": None,
+                "message": message,
+            }
+        )
 
     def clear_error(self) -> None:
         self._publish(error={})
@@ -278,7 +299,12 @@ class BrowserModel:
     def _start(self) -> None:
         token = self._begin("Connecting…")
         try:
-            who = self.service.whoami()
+            try:
+                who = self.service.whoami()
+            except NotSignedInError as exc:
+                self._signed_out(exc)
+                return
+            self._publish(auth=self.service.auth_state())
             account = self._account = str(who.get("account", ""))
             info = dict(self.state["info"], account=account)
             self._publish(info=info)
@@ -695,9 +721,11 @@ class BrowserModel:
 
     def _resolve_guarded(self, generation: int) -> None:
         token = self._begin("Resolving paths…")
+        self._resolve_error = None
         try:
             self._resolve(generation)
         except RucioWidgetsError as exc:
+            self._resolve_error = exc  # wait() and wait_paths() raise it
             self.report(exc)
         except Exception as exc:
             log.exception("resolving paths failed")
@@ -823,6 +851,8 @@ class BrowserModel:
                 f"Paths are still being resolved after {timeout} s.",
                 "Wait longer, or select fewer files.",
             )
+        if self._resolve_error is not None:
+            raise self._resolve_error
         unavailable = list(self.state["unavailable"])
         if unavailable:
             where = (
@@ -848,6 +878,41 @@ class BrowserModel:
                 "Replica mode needs destination_rse.",
                 "Set destination_rse in [widgets] of rucio.cfg or pass it.",
             )
+
+    # --- signing in ------------------------------------------------------------------------
+    def sign_in(
+        self,
+        *,
+        account: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        token: str | None = None,
+    ) -> tuple[bool, str]:
+        """Sign in with the form's credentials (held in memory only); (ok, message)."""
+        try:
+            self.service.sign_in(account=account, username=username, password=password, token=token)
+        except NotSignedInError as exc:
+            self._signed_out(exc)
+            return False, f"{exc.message} {exc.hint}".strip()
+        except RucioWidgetsError as exc:
+            return False, f"{exc.message} {exc.hint}".strip()
+        self.clear_error()
+        self._start()
+        return True, "Signed in."
+
+    def sign_out(self) -> None:
+        self.service.sign_out()
+        with self._lock:
+            listing = self._results
+        if listing is not None:
+            listing.cancel()
+        self._signed_out(
+            NotSignedInError(
+                "Signed out.",
+                "Sign in to browse again.",
+                auth_type=self.settings.auth_type or "userpass",
+            )
+        )
 
     # --- making data available ------------------------------------------------------------
     def _pick_up_rules(self, account: str) -> None:
@@ -1015,6 +1080,8 @@ class BrowserModel:
             time.sleep(poll)
         if self.fetcher.server_error is not None and self._in_flight_for_selection():
             raise self.fetcher.server_error
+        if self._resolve_error is not None:
+            raise self._resolve_error
         unavailable = list(self.state["unavailable"])
         pending = self._in_flight_for_selection()
         problems = [

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .config import load_settings
+from .config import load_config
+from .errors import NotSignedInError
 from .model import BrowserModel
 from .service import RucioService
 
@@ -15,6 +16,7 @@ def resolve(
     make_available: bool = False,
     timeout: float | None = None,
     *,
+    instance: str | None = None,
     client: Any = None,
     **settings: Any,
 ) -> list[str]:
@@ -27,10 +29,19 @@ def resolve(
     missing (a rule in replica mode, a download in download mode) and waits up to
     ``timeout`` seconds (None: as long as it takes).
     """
-    config = load_settings(**settings)
-    model = BrowserModel(RucioService(config, client), config)
+    config, credentials = load_config(instance, **settings)
+    model = BrowserModel(RucioService(config, client, credentials), config)
     try:
+        model.service.connection  # noqa: B018 - signs in now: raises NotSignedInError early
         model.start(wait=True)
+        auth = model.state["auth"]
+        if auth.get("state") != "signed_in":
+            raise NotSignedInError(
+                auth.get("message") or "Not signed in.",
+                "",
+                auth_type=auth.get("auth_type", "userpass"),
+                expired=auth.get("state") == "expired",
+            )
         model.set_selected([did] if isinstance(did, str) else list(did))
         if make_available:
             model.wait_resolved(timeout)  # what is there already needs no request

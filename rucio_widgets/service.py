@@ -14,14 +14,15 @@ import json
 import logging
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote_plus
 
 import httpx
 
-from .config import Settings
+from .config import Credentials, Settings
 from .errors import AuthenticationError, RucioWidgetsError, translate
+from .rucioclient import Connection, connect, token_lifetime
 
 log = logging.getLogger(__name__)
 
@@ -115,43 +116,99 @@ class JsonLineStream:
 class RucioService:
     """The Rucio calls of rucio-widgets. Thread-safe; every call blocks: run it on a worker."""
 
-    def __init__(self, settings: Settings, client: Any = None) -> None:
+    def __init__(
+        self, settings: Settings, client: Any = None, credentials: Credentials | None = None
+    ) -> None:
         self.settings = settings
-        self._client = client
-        self._lock = threading.Lock()
+        self._credentials = credentials or Credentials()
+        self._connection: Connection | None = None
+        if client is not None:  # a ready client from the caller: it signs in by itself
+            auth_type = str(getattr(client, "auth_type", "") or "client")
+            self._connection = Connection(client, auth_type, None, None)
+        self._lock = threading.RLock()
         self._http: httpx.Client | None = None
 
     # --- connection -----------------------------------------------------------------------
     @property
-    def client(self) -> Any:
+    def connection(self) -> Connection:
         with self._lock:
-            if self._client is None:
-                self._client = self._make_client()
-            return self._client
+            if self._connection is None:
+                self._connection = connect(self.settings, self._credentials)
+            return self._connection
 
-    def _make_client(self) -> Any:
-        from .rucioclient import client_for
+    @property
+    def client(self) -> Any:
+        connection = self.connection
+        connection.refresh_token()
+        return connection.client
 
-        s = self.settings
-        try:
-            return client_for(
-                rucio_host=s.rucio_host,
-                auth_host=s.auth_host,
-                account=s.account,
-                auth_type=s.auth_type,
-                vo=s.vo,
-                ca_cert=s.ca_cert,
-            )
-        except Exception as exc:
-            raise translate(exc, doing="signing in to Rucio") from exc
+    @property
+    def signed_in(self) -> bool:
+        return self._connection is not None
+
+    def sign_in(
+        self,
+        *,
+        account: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        token: str | None = None,
+    ) -> Connection:
+        """Sign in with what the panel's form sent (kept in memory only)."""
+        changes: dict[str, Any] = {}
+        if username:
+            changes["username"] = username
+        if password is not None:
+            changes["password"] = password
+        if token:
+            changes.update(token=token, token_file=None, token_env=None)
+        credentials = replace(self._credentials, **changes)
+        settings = self.settings
+        if account:
+            settings = replace(settings, account=account)
+        elif username and (settings.auth_type or "userpass") == "userpass" and not settings.account:
+            settings = replace(settings, account=username)
+        connection = connect(settings, credentials)
+        with self._lock:
+            self._credentials, self.settings, self._connection = credentials, settings, connection
+            self._close_http()
+        return connection
+
+    def sign_out(self) -> None:
+        with self._lock:
+            self._connection = None
+            self._credentials = replace(self._credentials, password=None, token=None)
+            self._close_http()
+
+    def credentials_hint(self) -> dict[str, str]:
+        """What the sign-in form may prefill: the account and the username, nothing secret."""
+        return {
+            "account": self.settings.account or "",
+            "username": self._credentials.username or "",
+        }
+
+    def auth_state(self) -> dict[str, Any]:
+        """The ``auth`` trait when signed in (nothing secret)."""
+        connection = self.connection
+        if connection.expires_at is None:
+            connection.expires_at = token_lifetime(connection)
+        expires = connection.expires_at
+        return {
+            "state": "signed_in",
+            "auth_type": connection.auth_type,
+            "account": str(connection.client.account or ""),
+            "username": self._credentials.username or "",
+            "expires_at": expires.isoformat() if expires else None,
+            "message": "",
+        }
 
     @property
     def http(self) -> httpx.Client:
+        client = self.client  # sign in before building the HTTP client
         with self._lock:
             if self._http is None:
-                client = self._client
                 verify: Any = True
-                if client is not None and client.ca_cert not in (None, True):
+                if client.ca_cert not in (None, True, ""):
                     verify = client.ca_cert
                 self._http = httpx.Client(
                     timeout=httpx.Timeout(connect=10.0, read=300.0, write=30.0, pool=30.0),
@@ -185,13 +242,18 @@ class RucioService:
         exc_cls, message = self.client._get_exception(
             headers=response.headers, status_code=response.status_code, data=body
         )
-        return translate(exc_cls(message), doing=doing)
+        return translate(
+            exc_cls(message), doing=doing, auth_type=self.settings.auth_type or "userpass"
+        )
+
+    def _close_http(self) -> None:
+        if self._http is not None:
+            self._http.close()
+            self._http = None
 
     def close(self) -> None:
         with self._lock:
-            if self._http is not None:
-                self._http.close()
-                self._http = None
+            self._close_http()
 
     # --- who and where --------------------------------------------------------------------
     def whoami(self) -> dict[str, Any]:
@@ -397,7 +459,7 @@ class RucioService:
         except RucioWidgetsError:
             raise
         except Exception as exc:
-            error = translate(exc, doing=doing)
+            error = translate(exc, doing=doing, auth_type=self.settings.auth_type or "userpass")
             if isinstance(error, AuthenticationError):
                 log.debug("authentication failed while %s", doing)
             raise error from exc

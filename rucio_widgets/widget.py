@@ -18,7 +18,7 @@ import anywidget
 import traitlets
 
 from . import protocol
-from .config import load_settings
+from .config import instance_choices, load_config
 from .errors import RucioWidgetsError
 from .model import BrowserModel, Result
 from .service import RucioService
@@ -73,6 +73,19 @@ class RucioBrowser(anywidget.AnyWidget):  # type: ignore[misc]
     results_state = traitlets.Dict(
         read_only=True, help="{generation, loaded, complete} of the current search."
     ).tag(sync=True)
+    auth = traitlets.Dict(
+        read_only=True,
+        help="Sign-in state {state, auth_type, account, username, expires_at, message}; never "
+        "a secret.",
+    ).tag(sync=True)
+    instances = traitlets.List(
+        traitlets.Dict(),
+        read_only=True,
+        help="Rucio instances of the JupyterLab extension's config: [{name, display_name}].",
+    ).tag(sync=True)
+    instance = traitlets.Unicode(
+        "", help="The instance in use (a name from `instances`); set it to switch."
+    ).tag(sync=True)
     paths_state = traitlets.Dict(
         read_only=True, help="{files, available, pending} of the selection."
     ).tag(sync=True)
@@ -93,19 +106,26 @@ class RucioBrowser(anywidget.AnyWidget):  # type: ignore[misc]
         did_type: str = "all",
         filters: str = "",
         selected: list[str] | tuple[str, ...] = (),
+        instance: str | None = None,
         client: Any = None,
         **settings: Any,
     ) -> None:
-        config = load_settings(**settings)
+        """Settings come from keyword arguments, then the JupyterLab extension's instance,
+        then rucio.cfg (see ``rucio_widgets.config``). ``client``: a ready
+        ``rucio.client.Client``. Credentials given here (password=, token=, ...) stay in
+        memory; they are never synced to the page nor saved in the notebook."""
+        self._settings_kwargs = dict(settings)
+        self._client_kwarg = client
         self._sync_lock = threading.RLock()
-        self._model = BrowserModel(
-            RucioService(config, client), config, publish=self._apply, send=self._send_message
-        )
+        self._model = self._make_model(instance)
         super().__init__()
         self._apply(self._model.state)
+        self.set_trait("instances", instance_choices())
+        self.instance = self._model.settings.instance or ""
         self.on_msg(self._on_message)
         self.observe(self._on_selected, names="selected")
         self.observe(self._on_error, names="error")
+        self.observe(self._on_instance, names="instance")
         self._model.start()
         if selected:
             self._model.set_selected(list(selected))
@@ -113,6 +133,25 @@ class RucioBrowser(anywidget.AnyWidget):  # type: ignore[misc]
             self._model.search(query, did_type, filters, wait=False)
         else:
             self._apply({"did_type": did_type, "filters": filters})
+
+    def _make_model(self, instance: str | None) -> BrowserModel:
+        config, credentials = load_config(instance, **self._settings_kwargs)
+        service = RucioService(config, self._client_kwarg, credentials)
+        return BrowserModel(service, config, publish=self._apply, send=self._send_message)
+
+    def _on_instance(self, change: dict[str, Any]) -> None:
+        if change["new"] == (self._model.settings.instance or ""):
+            return
+        try:
+            model = self._make_model(change["new"] or None)
+        except RucioWidgetsError as exc:
+            self._model.report(exc)
+            return
+        old, self._model = self._model, model
+        old.close()
+        self._apply(model.state)
+        self._apply({"paths": [], "unavailable": [], "selected": []})
+        model.start()
 
     # --- model -> traits / messages -------------------------------------------------------
     def _apply(self, changes: dict[str, Any]) -> None:
@@ -182,6 +221,10 @@ class RucioBrowser(anywidget.AnyWidget):  # type: ignore[misc]
                 self._model.select_all()
             elif kind == protocol.MSG_CANCEL:
                 self._model.cancel()
+            elif kind == protocol.MSG_SIGN_IN:
+                self._sign_in(content)
+            elif kind == protocol.MSG_SIGN_OUT:
+                self._model.sign_out()
             elif kind == protocol.MSG_MAKE_AVAILABLE:
                 self.make_available_async(list(content.get("dids") or []))
             else:
@@ -191,6 +234,46 @@ class RucioBrowser(anywidget.AnyWidget):  # type: ignore[misc]
         except Exception as exc:  # a handler must never raise into the comm
             log.exception("rucio-widgets: message %r failed", kind)
             self._model.report(RucioWidgetsError(f"Unexpected error: {exc}"))
+
+    def _sign_in(self, content: dict[str, Any]) -> None:
+        # The password or token lives in this message only: handed to the model, never
+        # logged, never stored in a trait.
+        request_id = content.get("request_id")
+        fields = {
+            key: (str(content[key]) if content.get(key) is not None else None)
+            for key in ("account", "username", "password", "token")
+        }
+        model = self._model
+
+        def run() -> None:
+            ok, message = model.sign_in(**fields)
+            self._send_message(
+                {
+                    "type": protocol.MSG_SIGN_IN,
+                    "request_id": request_id,
+                    "ok": ok,
+                    "message": message,
+                }
+            )
+
+        threading.Thread(target=run, name="rucio-widgets sign-in", daemon=True).start()
+
+    def sign_in(
+        self,
+        *,
+        account: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        token: str | None = None,
+    ) -> None:
+        """Sign in from Python (e.g. with getpass); raises when Rucio refuses."""
+        ok, message = self._model.sign_in(
+            account=account, username=username, password=password, token=token
+        )
+        if not ok:
+            from .errors import AuthenticationError
+
+            raise AuthenticationError(message, "")
 
     # --- Python API -----------------------------------------------------------------------
     def search(
@@ -257,7 +340,9 @@ class RucioBrowser(anywidget.AnyWidget):  # type: ignore[misc]
         self._model.cancel_download(did)
 
     def close(self) -> None:
-        self._model.close()
+        model = getattr(self, "_model", None)  # absent when the constructor failed
+        if model is not None:
+            model.close()
         super().close()
 
     def __repr__(self) -> str:

@@ -16,6 +16,9 @@ export function createModel(initial = {}) {
     error: {},
     results_state: { generation: 0, loaded: 0, complete: false },
     paths_state: { files: 0, available: 0, pending: 0 },
+    auth: {},
+    instances: [],
+    instance: "",
     ...initial,
   };
   /** @type {Map<string, Set<Function>>} */
