@@ -1013,7 +1013,8 @@ class BrowserModel:
         arrived = False
         for request in requests:
             updates[request.did] = request.row_status()
-            if request.state == AVAILABLE:
+            # Downloads land file by file: every step (and a failure) may have added files.
+            if request.state == AVAILABLE or request.kind == "download":
                 arrived = True
                 with self._lock:
                     for file_did in self._file_dids_of(request.did):

@@ -190,3 +190,72 @@ def test_resolve_without_widget(sandbox: SandboxSession, tmp_path: Path) -> None
     paths = rucio_widgets.resolve(made.did, make_available=True, timeout=120)
     assert len(paths) == 2 and all(Path(p).is_file() for p in paths)
     assert rucio_widgets.resolve(made.did) == paths
+
+
+def test_failed_download_is_never_reported_available(
+    sandbox: SandboxSession, tmp_path: Path
+) -> None:
+    from rucio_widgets import RucioBrowser
+    from rucio_widgets.protocol import FAILED
+
+    made = sandbox.make_dataset(files=3)
+    # One file's bytes vanish from the storage: its download must fail, the others land.
+    lost = made.local_paths[1].name
+    [stored] = [p for p in sandbox.layout.rse_dir("SITE_A_SCRATCHDISK").rglob(lost)]
+    stored.unlink()
+    download_dir = tmp_path / "dl"
+    browser = RucioBrowser(mode="download", download_dir=str(download_dir), selected=[made.did])
+    try:
+        browser.make_available()
+        with pytest.raises(NotAvailableError) as caught:
+            browser.wait(timeout=120)
+        assert caught.value.missing[made.did].startswith(FAILED)
+        assert len(browser.paths) == 2
+        assert not (download_dir / made.scope / lost).exists()
+        assert not list(download_dir.rglob("*.part"))
+    finally:
+        browser.close()
+
+
+def test_unusable_download_dir_fails_with_the_reason(
+    sandbox: SandboxSession, tmp_path: Path
+) -> None:
+    from rucio_widgets import RucioBrowser
+
+    made = sandbox.make_dataset(files=1)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the download folder should be")
+    browser = RucioBrowser(mode="download", download_dir=str(blocker), selected=[made.did])
+    try:
+        browser.make_available()
+        with pytest.raises(NotAvailableError) as caught:
+            browser.wait(timeout=60)
+        assert "FAILED" in caught.value.missing[made.did]
+    finally:
+        browser.close()
+
+
+def test_server_going_away_mid_poll_and_coming_back(sandbox: SandboxSession) -> None:
+    from rucio_widgets import RucioBrowser, ServerUnavailableError
+    from rucio_widgets.sandbox import processes
+
+    made = source_dataset(sandbox, files=1)
+    browser = RucioBrowser(selected=[made.did])
+    try:
+        state = sandbox.sandbox._load_state()
+        assert state is not None
+        daemons = next(p for p in state.processes if p.name == "daemons")
+        server = next(p for p in state.processes if p.name == "server")
+        processes.stop(daemons)  # keep the rule REPLICATING while the server is away
+        browser.make_available()
+        processes.stop(server)
+        with pytest.raises(ServerUnavailableError):
+            browser.wait(timeout=20)
+        assert browser.selected == [made.did]  # nothing lost
+    finally:
+        sandbox.sandbox.up()  # restart what was stopped
+    try:
+        paths = browser.wait(timeout=120)
+        assert len(paths) == 1 and Path(paths[0]).read_bytes() == made.local_paths[0].read_bytes()
+    finally:
+        browser.close()
