@@ -27,6 +27,13 @@ def _sandbox_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="database (default: postgresql when installed, else sqlite)",
     )
     up.add_argument("--port", type=int, default=None, help="server port (default 18080)")
+    up.add_argument(
+        "--tls",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="serve HTTPS with the sandbox's own CA and accept X.509 client certificates "
+        "and proxies (set when the sandbox is made; a later `up` keeps it)",
+    )
     verbs.add_parser("down", parents=[common], help="stop what the sandbox started")
     verbs.add_parser("status", parents=[common], help="say what runs and where")
     env = verbs.add_parser(
@@ -55,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "sandbox":
             sandbox = Sandbox(args.dir)
             if args.verb == "up":
-                report = sandbox.up(db=args.db, port=args.port)
+                report = sandbox.up(db=args.db, port=args.port, tls=args.tls)
                 print(report.describe())
                 print(
                     '\nNext: eval "$(rucio-widgets sandbox env'

@@ -354,6 +354,8 @@ def connect(
                 **common,
             ),
             auth_type,
+            str(settings.rucio_host),
+            common["ca_cert"],
         )
     elif auth_type == "x509":
         cert = _check_file(credentials.client_cert, "client_cert", "certificate")
@@ -368,6 +370,8 @@ def connect(
                 creds={"client_cert": cert, "client_key": key}, fresh=True, **common
             ),
             auth_type,
+            str(settings.rucio_host),
+            common["ca_cert"],
         )
     elif auth_type == "x509_proxy":
         proxy = _check_file(credentials.client_proxy, "client_x509_proxy", "X.509 proxy")
@@ -375,7 +379,10 @@ def connect(
             proxy, "X.509 proxy", "x509_proxy", "Renew it (voms-proxy-init), then sign in again."
         )
         client = _construct(
-            lambda: client_for(creds={"client_proxy": proxy}, fresh=True, **common), auth_type
+            lambda: client_for(creds={"client_proxy": proxy}, fresh=True, **common),
+            auth_type,
+            str(settings.rucio_host),
+            common["ca_cert"],
         )
     elif auth_type == "oidc":
         source = TokenSource(
@@ -387,7 +394,9 @@ def connect(
         expires_at = source.expires_at
         cls = token_client_class(source, token_dir)
         args = {k: v for k, v in common.items() if k != "token_dir"}
-        client = _construct(lambda: cls(**args), auth_type)
+        client = _construct(
+            lambda: cls(**args), auth_type, str(settings.rucio_host), common["ca_cert"]
+        )
     else:  # load_config refuses other types; keep a clear message for direct callers
         raise ConfigurationError(
             f"auth_type `{auth_type}` is not supported.", "Use userpass, x509, x509_proxy or oidc."
@@ -395,13 +404,34 @@ def connect(
     return Connection(client, auth_type, source, expires_at)
 
 
-def _construct(make: Callable[[], Any], auth_type: str) -> Any:
+def _diagnose_tls(host: str, ca_cert: str | None) -> None:
+    """The Rucio client reports a refused certificate as "cannot connect" (the reason is
+    only in its log): ask the server directly, and raise the real reason if it is TLS."""
+    import requests
+
+    from .errors import translate
+
+    try:
+        requests.get(f"{host}/ping", verify=ca_cert or True, timeout=10)
+    except requests.exceptions.SSLError as exc:
+        raise translate(exc, doing="connecting to Rucio") from None
+    except requests.exceptions.RequestException:
+        return
+
+
+def _construct(
+    make: Callable[[], Any], auth_type: str, host: str = "", ca_cert: str | None = None
+) -> Any:
     from rucio.common import exception as rex
 
     from .errors import translate
 
     try:
         return make()
+    except rex.ServerConnectionException:
+        if host.startswith("https://"):
+            _diagnose_tls(host, ca_cert)
+        raise translate(rex.ServerConnectionException(), doing="signing in to Rucio") from None
     except rex.NoAuthInformation as exc:
         raise NotSignedInError(
             f"Sign in: {exc}.", "Enter your credentials below.", auth_type=auth_type
@@ -455,7 +485,13 @@ def _parse_lifetime(text: str) -> dt.datetime | None:
         parts = [int(p) for p in found.group(1).split(",") if p.strip()]
         values = (parts + [0] * 7)[:7]
         return dt.datetime(
-            values[0], values[1], values[2], values[3], values[4], values[5], values[6],
+            values[0],
+            values[1],
+            values[2],
+            values[3],
+            values[4],
+            values[5],
+            values[6],
             tzinfo=dt.timezone.utc,
         )
     found = re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", text)

@@ -50,6 +50,11 @@ class SandboxLayout:
     def alembic_ini(self) -> Path:
         return self.etc / "server" / "alembic.ini"
 
+    @property
+    def tls_dir(self) -> Path:
+        """CA, server and client certificates of a sandbox made with --tls (see tls.py)."""
+        return self.etc / "tls"
+
     def client_config(self, account: str) -> Path:
         """The rucio.cfg for ``account``; the default account's is etc/rucio.cfg."""
         if account == DEFAULT_ACCOUNT:

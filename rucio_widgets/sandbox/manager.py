@@ -33,6 +33,7 @@ from .layout import (
 from .postgres import PostgresCluster, find_bindir
 from .processes import ProcessRecord, SandboxError
 from .serverenv import RUCIO_VERSION, ensure_server_env
+from .tls import TlsFiles, TlsLayout
 
 Log = Callable[[str], None]
 
@@ -79,6 +80,7 @@ class SandboxState:
 
     db: str
     ports: dict[str, int | None]
+    tls: bool = False
     format: int = FORMAT_VERSION
     rucio_version: str = RUCIO_VERSION
     bootstrapped: bool = False
@@ -91,6 +93,7 @@ class SandboxState:
             "format": self.format,
             "rucio_version": self.rucio_version,
             "db": self.db,
+            "tls": self.tls,
             "ports": self.ports,
             "bootstrapped": self.bootstrapped,
             "seeded": self.seeded,
@@ -103,6 +106,7 @@ class SandboxState:
         return cls(
             db=str(data["db"]),
             ports=dict(data.get("ports", {})),
+            tls=bool(data.get("tls", False)),
             format=int(data.get("format", 0)),
             rucio_version=str(data.get("rucio_version", "?")),
             bootstrapped=bool(data.get("bootstrapped")),
@@ -120,6 +124,7 @@ class StatusReport:
     server_url: str | None
     running: dict[str, bool]
     seeded: bool
+    tls: bool = False
 
     @property
     def up(self) -> bool:
@@ -129,7 +134,10 @@ class StatusReport:
         if not self.exists:
             return f"No sandbox at {self.directory} (run `rucio-widgets sandbox up`)."
         lines = [f"Sandbox at {self.directory} ({self.db}, rucio {RUCIO_VERSION})"]
-        lines.append(f"  server: {self.server_url}")
+        lines.append(
+            f"  server: {self.server_url}"
+            + (" (TLS: x509 and x509_proxy sign-in work too)" if self.tls else "")
+        )
         for name, alive in self.running.items():
             lines.append(f"  {name}: {'running' if alive else 'stopped'}")
         lines.append(f"  data: {'seeded' if self.seeded else 'not seeded'}")
@@ -189,23 +197,39 @@ class Sandbox:
         state = self._load_state()
         if state is None or not state.ports.get("server"):
             raise SandboxError(f"No sandbox at {self.dir}: run `rucio-widgets sandbox up` first.")
-        return f"http://127.0.0.1:{state.ports['server']}"
+        return _url(state)
+
+    @property
+    def tls(self) -> bool:
+        """Whether the sandbox serves HTTPS (made with ``up(tls=True)``)."""
+        state = self._load_state()
+        return state is not None and state.tls
+
+    def tls_files(self, account: str = DEFAULT_ACCOUNT) -> TlsFiles:
+        """The CA, certificate, key, proxy and expired certificate of ``account`` (--tls only)."""
+        if not self.tls:
+            raise SandboxError(
+                f"The sandbox at {self.dir} serves plain HTTP: X.509 files exist only in a "
+                "sandbox made with `rucio-widgets sandbox up --tls`."
+            )
+        return TlsLayout.of(self.layout).files(account)
 
     # --- up -------------------------------------------------------------------------------
-    def up(self, *, db: str | None = None, port: int | None = None) -> StatusReport:
+    def up(
+        self, *, db: str | None = None, port: int | None = None, tls: bool | None = None
+    ) -> StatusReport:
+        """Make or restart the sandbox; ``db`` and ``tls`` are fixed when it is made."""
         state = self._load_state()
-        if state is not None and any(processes.is_running(p) for p in state.processes):
-            self.log(f"Sandbox at {self.dir} is running: restarting it.")
-            self.down(quiet=True)
-            state = self._load_state()
         db = self._choose_db(db, state)
+        if state is not None:
+            # Before a restart: a mismatched `up` leaves a running sandbox running.
+            self._check_unchanged(state, db, tls)
+            if any(processes.is_running(p) for p in state.processes):
+                self.log(f"Sandbox at {self.dir} is running: restarting it.")
+                self.down(quiet=True)
+                state = self._load_state()
         if state is None:
-            state = SandboxState(db=db, ports={})
-        elif state.db != db:
-            raise SandboxError(
-                f"The sandbox at {self.dir} uses {state.db}, not {db}: drop --db, or use "
-                "another --dir for a second sandbox."
-            )
+            state = SandboxState(db=db, ports={}, tls=bool(tls))
         state.ports["server"] = self._choose_server_port(port, state)
         self.dir.mkdir(parents=True, exist_ok=True)
         started: list[ProcessRecord] = []
@@ -220,6 +244,19 @@ class Sandbox:
                 raise SandboxError("Interrupted: nothing of the sandbox is left running.") from exc
             raise
         return self.status()
+
+    def _check_unchanged(self, state: SandboxState, db: str, tls: bool | None) -> None:
+        if state.db != db:
+            raise SandboxError(
+                f"The sandbox at {self.dir} uses {state.db}, not {db}: drop --db, or use "
+                "another --dir for a second sandbox."
+            )
+        if tls is not None and state.tls != tls:
+            made = "HTTPS (made with --tls): drop --no-tls" if state.tls else "HTTP: drop --tls"
+            raise SandboxError(
+                f"The sandbox at {self.dir} serves {made}, or use another --dir for a second "
+                "sandbox."
+            )
 
     def _choose_db(self, requested: str | None, state: SandboxState | None) -> str:
         if requested not in (None, "postgresql", "sqlite"):
@@ -276,13 +313,15 @@ class Sandbox:
             state.bootstrapped = True
             self._save_state(state)
 
+        if state.tls:
+            TlsLayout.of(self.layout).ensure(python, self.log)
         self._start_server(state, python, server_env)
         self._save_state(state)
         self._write_client_configs(state)
         if not state.seeded:
             t_seed = time.monotonic()
             self.log("Seeding accounts, RSEs and the demo catalogue ...")
-            self._seed()
+            self._seed(state.tls)
             state.seeded = True
             self._save_state(state)
             self.log(f"Seeded in {time.monotonic() - t_seed:.1f} s.")
@@ -393,29 +432,50 @@ endpoints = {", ".join(_ENDPOINTS)}
 
     def _start_server(self, state: SandboxState, python: Path, env: dict[str, str]) -> None:
         port = state.ports["server"]
-        argv = [
-            str(python),
-            "-m",
-            "flask",
-            "--app",
-            "rucio.web.rest.flaskapi.v1.main:application",
-            "run",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--with-threads",
-            "--no-reload",
-        ]
+        context = None
+        if state.tls:
+            # HTTPS on the same port: werkzeug with the server certificate, asking for
+            # (optional) client certificates of the sandbox's CA and passing their DN to
+            # Rucio as mod_ssl does.
+            files = TlsLayout.of(self.layout)
+            argv = [
+                str(python),
+                str(_SERVER_SIDE / "serve_tls.py"),
+                "--port",
+                str(port),
+                "--cert",
+                str(files.server_cert),
+                "--key",
+                str(files.server_key),
+                "--ca",
+                str(files.ca_cert),
+            ]
+            context = files.client_context()
+        else:
+            argv = [
+                str(python),
+                "-m",
+                "flask",
+                "--app",
+                "rucio.web.rest.flaskapi.v1.main:application",
+                "run",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--with-threads",
+                "--no-reload",
+            ]
         log_path = self.layout.logs / "server.log"
         proc, record = processes.start("server", argv, log_path=log_path, env=env, cwd=self.dir)
         state.processes.append(record)
         answer = processes.wait_for_http(
-            f"http://127.0.0.1:{port}/ping",
+            f"{_url(state)}/ping",
             timeout=90,
             proc=proc,
             log_path=log_path,
             what="The Rucio server",
+            context=context,
         )
         if RUCIO_VERSION not in answer.decode(errors="replace"):
             raise SandboxError(f"Port {port} answered /ping with {answer!r}: not our server.")
@@ -433,13 +493,15 @@ endpoints = {", ".join(_ENDPOINTS)}
         for folder in ("tokens", "downloads", "payload"):
             shutil.rmtree(self.dir / folder, ignore_errors=True)
 
-    def _seed(self) -> None:
+    def _seed(self, tls: bool) -> None:
         env = {**os.environ, "RUCIO_CONFIG": str(self.layout.client_config("root"))}
-        env.pop("RUCIO_HOME", None)
+        for name in ("RUCIO_HOME", *_CLIENT_TLS_VARIABLES):
+            env.pop(name, None)
         log_path = self.layout.logs / "seed.log"
+        argv = [sys.executable, "-m", "rucio_widgets.sandbox.seed", "--dir", str(self.dir)]
         with open(log_path, "ab") as log:
             done = subprocess.run(
-                [sys.executable, "-m", "rucio_widgets.sandbox.seed", "--dir", str(self.dir)],
+                [*argv, "--tls"] if tls else argv,
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -454,13 +516,26 @@ endpoints = {", ".join(_ENDPOINTS)}
     # --- client configuration -------------------------------------------------------------
     def _write_client_configs(self, state: SandboxState) -> None:
         passwords = self.secrets()
-        url = f"http://127.0.0.1:{state.ports['server']}"
+        url = _url(state)
+        tls = TlsLayout.of(self.layout) if state.tls else None
         for account in self.accounts:
             token_dir = self.layout.token_dir(account)
             token_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
             download_dir = self.layout.download_dir(account)
             # One config file per account, each with its own token file: accounts never
             # share a cached token, and no token lands in the shared system temp dir.
+            # With TLS, auth_type stays userpass; x509 and x509_proxy find their files here
+            # (RUCIO_AUTH_TYPE=x509 rucio whoami).
+            x509 = ""
+            if tls is not None:
+                files = tls.files(account)
+                x509 = (
+                    f"ca_cert = {files.ca_cert}\n"
+                    f"client_cert = {files.cert}\n"
+                    f"client_key = {files.key}\n"
+                )
+                if files.proxy is not None:
+                    x509 += f"client_x509_proxy = {files.proxy}\n"
             config = f"""\
 [client]
 rucio_host = {url}
@@ -471,7 +546,7 @@ password = {passwords[account]}
 account = {account}
 request_retries = 2
 auth_token_file_path = {token_dir / "token"}
-
+{x509}
 [widgets]
 mode = replica
 destination_rse = {DESTINATION_RSE}
@@ -490,10 +565,11 @@ replication_rule_lifetime_days = 7
         config = self.layout.client_config(account)
         if not config.exists():
             raise SandboxError(f"No sandbox at {self.dir}: run `rucio-widgets sandbox up` first.")
-        return (
-            f"export RUCIO_CONFIG={_shell_quote(str(config))}\n"
-            "unset RUCIO_HOME RUCIO_ACCOUNT RUCIO_AUTH_TYPE\n"
-        )
+        unset = ["RUCIO_HOME", "RUCIO_ACCOUNT", "RUCIO_AUTH_TYPE"]
+        if self.tls:
+            # The client prefers these to rucio.cfg's ca_cert and certificate paths.
+            unset += _CLIENT_TLS_VARIABLES
+        return f"export RUCIO_CONFIG={_shell_quote(str(config))}\nunset {' '.join(unset)}\n"
 
     # --- down / status --------------------------------------------------------------------
     def down(self, *, quiet: bool = False) -> bool:
@@ -542,8 +618,9 @@ replication_rule_lifetime_days = 7
             running["postgresql"] = (
                 pid is not None and processes.process_start_time(pid) is not None
             )
-        url = f"http://127.0.0.1:{state.ports.get('server')}"
-        return StatusReport(self.dir, True, state.db, url, running, state.seeded)
+        return StatusReport(
+            self.dir, True, state.db, _url(state), running, state.seeded, tls=state.tls
+        )
 
     def remove(self) -> None:
         """Stop the sandbox and delete its folder and database cluster."""
@@ -552,6 +629,21 @@ replication_rule_lifetime_days = 7
         if find_bindir() is not None:
             PostgresCluster(self.dir, 0, "").remove()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+#: Environment variables the rucio client reads before rucio.cfg's ca_cert and X.509 paths.
+_CLIENT_TLS_VARIABLES = [
+    "X509_CERT_DIR",
+    "RUCIO_CLIENT_CERT",
+    "RUCIO_CLIENT_KEY",
+    "RUCIO_CLIENT_PROXY",
+    "X509_USER_PROXY",
+]
+
+
+def _url(state: SandboxState) -> str:
+    scheme = "https" if state.tls else "http"
+    return f"{scheme}://127.0.0.1:{state.ports.get('server')}"
 
 
 def _write_private(path: Path, text: str) -> None:

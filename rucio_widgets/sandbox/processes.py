@@ -12,6 +12,7 @@ import contextlib
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import time
 import urllib.error
@@ -134,8 +135,12 @@ def wait_for_http(
     proc: subprocess.Popen[bytes] | None = None,
     log_path: Path | None = None,
     what: str = "the server",
+    context: ssl.SSLContext | None = None,
 ) -> bytes:
-    """Poll ``url`` until it answers 200; fail early when ``proc`` exits meanwhile."""
+    """Poll ``url`` until it answers 200; fail early when ``proc`` exits meanwhile.
+
+    ``context`` decides whom an https ``url`` is trusted from (default: the system's CAs).
+    """
     deadline = time.monotonic() + timeout
     last_error = ""
     while time.monotonic() < deadline:
@@ -145,7 +150,7 @@ def wait_for_http(
                 f"see {log_path}:\n{tail(log_path)}"
             )
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:
+            with urllib.request.urlopen(url, timeout=2, context=context) as response:
                 return bytes(response.read())
         except (urllib.error.URLError, OSError) as exc:
             last_error = str(exc)
@@ -184,12 +189,14 @@ def run(
     env: Mapping[str, str] | None = None,
     timeout: float = 600,
     cwd: Path | None = None,
+    input: str | None = None,
 ) -> str:
     """Run a short command to completion; raise SandboxError with its output when it fails."""
     try:
         done = subprocess.run(
             list(argv),
             env=dict(env) if env is not None else None,
+            input=input,
             capture_output=True,
             text=True,
             timeout=timeout,

@@ -228,6 +228,16 @@ def seed_infrastructure(client: Any, layout: SandboxLayout, passwords: dict[str,
     _log("accounts, scopes, RSEs, quotas and distances ready")
 
 
+def seed_x509_identities(client: Any, layout: SandboxLayout) -> None:
+    """Each account's certificate DN as an X509 identity (sandboxes made with --tls)."""
+    from .tls import TlsLayout
+
+    for account, dn in TlsLayout.of(layout).dns().items():
+        email = "root@localhost" if account == "root" else f"{account}@example.org"
+        client.add_identity(account, identity=dn, authtype="X509", email=email)
+    _log("X509 identities registered")
+
+
 def _write_event_table(path: Path, seed: int, events: int) -> None:
     """A small CSV of events (run, event, pt, eta, phi): real bytes worth a histogram."""
     rng = random.Random(seed)
@@ -415,6 +425,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="upload the user's files (run with the user's RUCIO_CONFIG)",
     )
+    parser.add_argument(
+        "--tls", action="store_true", help="register each account's certificate DN (X509)"
+    )
     args = parser.parse_args(argv)
     layout = SandboxLayout(args.dir.resolve())
     passwords = json.loads(layout.secrets_file.read_text())
@@ -427,6 +440,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         seed_user_files(client, layout)
         return 0
     seed_infrastructure(client, layout, passwords)
+    if args.tls:
+        seed_x509_identities(client, layout)
     client.add_dataset("data18", _FILLED_DATASETS[0][2])  # so the JSON probe has a target
     json_metadata = _json_metadata_supported(client)
     seed_files(client, layout, json_metadata)

@@ -75,6 +75,7 @@ class SandboxSession:
                 account=account,
                 auth_type="userpass",
                 creds={"username": account, "password": self.password(account)},
+                ca_cert=str(self.sandbox.tls_files(account).ca_cert) if self.sandbox.tls else None,
                 token_dir=self.layout.root / "tokens" / "tests",
             )
         return self._clients[account]
