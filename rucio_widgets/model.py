@@ -43,6 +43,8 @@ Send = Callable[[dict[str, Any]], None]
 
 #: Rows read ahead of what the view asked for, so scrolling rarely waits.
 PAGE_SIZE = 100
+#: Paths are published after every this many located files (progress, not one big jump).
+PATHS_PROGRESS_EVERY = 50
 #: How often, at most, a growing listing publishes its count.
 PROGRESS_INTERVAL = 0.25
 
@@ -184,6 +186,9 @@ class BrowserModel:
         self._send_cb = send or (lambda message: None)
         self._lock = threading.RLock()
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="rucio-widgets")
+        # Badges take one call per incomplete collection on screen: they get workers of
+        # their own, so page replies never queue behind them.
+        self._badges = ThreadPoolExecutor(max_workers=2, thread_name_prefix="rucio-widgets-badges")
         self._resolver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rucio-widgets-paths")
 
         self.state: dict[str, Any] = {
@@ -225,7 +230,13 @@ class BrowserModel:
         self._search_busy = 0
         self._closed = False
         self._account = settings.account or ""
-        self.fetcher = Fetcher(service, settings, self._destinations, self._on_requests)
+        self.fetcher = Fetcher(
+            service,
+            settings,
+            self._destinations,
+            self._on_requests,
+            before_change=self._before_request_change,
+        )
 
     # --- publishing -----------------------------------------------------------------------
     def _publish(self, **changes: Any) -> None:
@@ -274,7 +285,7 @@ class BrowserModel:
     def clear_error(self) -> None:
         self._publish(error={})
 
-    def _submit(self, fn: Callable[..., Any], *args: Any) -> None:
+    def _submit(self, fn: Callable[..., Any], *args: Any, pool: Any = None) -> None:
         def run() -> None:
             try:
                 fn(*args)
@@ -285,7 +296,7 @@ class BrowserModel:
                 self.report(translate(exc))
 
         if not self._closed:
-            self._pool.submit(run)
+            (pool or self._pool).submit(run)
 
     # --- start ----------------------------------------------------------------------------
     def start(self, *, wait: bool = False) -> None:
@@ -305,6 +316,7 @@ class BrowserModel:
                 self._signed_out(exc)
                 return
             self._publish(auth=self.service.auth_state())
+            self.service.http  # noqa: B018 - built now, so the first listing does not pay for it
             account = self._account = str(who.get("account", ""))
             info = dict(self.state["info"], account=account)
             self._publish(info=info)
@@ -502,8 +514,9 @@ class BrowserModel:
         except didlib.InvalidDIDError as exc:
             answer["error"] = str(exc)
         reply(answer)
-        if answer["rows"]:
-            self._submit(self._annotate, [r for r in rows if r.did not in self._row_status])
+        if answer["rows"] and listing is not None:
+            fresh = [r for r in rows if r.did not in self._row_status]
+            self._submit(self._annotate, fresh, listing, pool=self._badges)
 
     def _row(self, row: DIDRow) -> Row:
         return {
@@ -586,9 +599,10 @@ class BrowserModel:
     def _is_destination(self, rse: str) -> bool:
         return rse in self._destinations()
 
-    def _annotate(self, rows: Sequence[DIDRow]) -> None:
-        """Work out the badges of freshly shown rows, in bulk, and send them as a delta."""
-        if not rows:
+    def _annotate(self, rows: Sequence[DIDRow], listing: PagedListing | None = None) -> None:
+        """Work out the badges of freshly shown rows, in bulk, and send them as a delta.
+        Rows of a listing that a newer search replaced are skipped."""
+        if not rows or (listing is not None and listing._cancelled) or self._closed:
             return
         updates: dict[str, RowStatus] = {}
         files = [r for r in rows if r.type == "FILE"]
@@ -675,7 +689,7 @@ class BrowserModel:
                     )
                     break
             since_progress += 1
-            if on_progress is not None and since_progress >= 200:
+            if on_progress is not None and since_progress >= PATHS_PROGRESS_EVERY:
                 since_progress = 0
                 with self._lock:
                     self._local_path.update(found)
@@ -1007,6 +1021,18 @@ class BrowserModel:
     def cancel_download(self, did: str) -> None:
         self.fetcher.cancel(str(didlib.parse_did(did)))
 
+    def _affects_paths(self, request: Request) -> bool:
+        # Downloads land file by file: every step (and a failure) may have added files.
+        return (
+            request.state == AVAILABLE
+            or request.kind == "download"
+            or request.did in self.state["selected"]
+        )
+
+    def _before_request_change(self, request: Request) -> None:
+        if self._affects_paths(request):
+            self._resolved.clear()  # _on_requests resolves again right after
+
     def _on_requests(self, requests: list[Request]) -> None:
         """A request changed: update its badge; once data arrived, re-locate its files."""
         updates: dict[str, RowStatus] = {}
@@ -1026,8 +1052,8 @@ class BrowserModel:
             # Collections on screen that hold what arrived get a fresh count (2 of 3 ...).
             parents = self._expanded_parents_of({r.did for r in requests})
             if parents:
-                self._submit(self._annotate, parents)
-        if arrived or any(r.did in self.state["selected"] for r in requests):
+                self._submit(self._annotate, parents, pool=self._badges)
+        if any(self._affects_paths(r) for r in requests):
             self._refresh_paths()
 
     def _expanded_parents_of(self, dids: set[str]) -> list[DIDRow]:
@@ -1116,6 +1142,7 @@ class BrowserModel:
                 listing.cancel()
         self.fetcher.close()
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self._badges.shutdown(wait=False, cancel_futures=True)
         self._resolver.shutdown(wait=False, cancel_futures=True)
         self.service.close()
 

@@ -79,11 +79,15 @@ class Fetcher:
         settings: Settings,
         destinations: Callable[[], set[str]],
         on_change: Callable[[list[Request]], None],
+        before_change: Callable[[Request], None] | None = None,
     ) -> None:
         self.service = service
         self.settings = settings
         self._destinations = destinations
         self._on_change = on_change
+        # Called before a new state is visible, so a waiter never sees "done" while the
+        # paths that follow from it are still the old ones.
+        self._before_change = before_change or (lambda request: None)
         self._lock = threading.RLock()
         self._requests: dict[str, Request] = {}
         self._wake = threading.Event()
@@ -107,6 +111,8 @@ class Fetcher:
     def _set(self, request: Request) -> None:
         with self._lock:
             previous = self._requests.get(request.did)
+            if previous != request:
+                self._before_change(request)
             self._requests[request.did] = request
         if previous != request:
             self._on_change([request])

@@ -312,7 +312,8 @@ class RucioBrowser(anywidget.AnyWidget):  # type: ignore[misc]
     def make_available(self, did: str | None = None, **options: Any) -> None:
         """Make ``did`` (default: the whole selection) available: a replication rule to the
         destination in replica mode (an existing covering rule of yours is reused), a
-        download into ``download_dir`` in download mode. Returns at once; ``wait()`` waits.
+        download into ``download_dir`` in download mode. Returns once Rucio has the
+        request (rules are created, downloads queued); ``wait()`` waits for the data.
 
         Options (replica mode): rse_expression, lifetime_days, grouping, asynchronous, comment.
         """

@@ -219,16 +219,24 @@ def test_tls_is_fixed_when_the_sandbox_is_made(tls_sandbox: Sandbox, tmp_path: P
 def _widget_settings(sandbox: Sandbox, **extra: Any) -> dict[str, Any]:
     url = sandbox.server_url()
     files = sandbox.tls_files("alice")
-    return {"rucio_host": url, "auth_host": url, "account": "alice",
-            "ca_cert": str(files.ca_cert), **extra}
+    return {
+        "rucio_host": url,
+        "auth_host": url,
+        "account": "alice",
+        "ca_cert": str(files.ca_cert),
+        **extra,
+    }
 
 
 def test_browser_signs_in_with_x509(tls_sandbox: Sandbox) -> None:
     import rucio_widgets
 
     files = tls_sandbox.tls_files("alice")
-    browser = rucio_widgets.RucioBrowser(**_widget_settings(
-        tls_sandbox, auth_type="x509", client_cert=str(files.cert), client_key=str(files.key)))
+    browser = rucio_widgets.RucioBrowser(
+        **_widget_settings(
+            tls_sandbox, auth_type="x509", client_cert=str(files.cert), client_key=str(files.key)
+        )
+    )
     try:
         browser._model.start(wait=True)
         assert browser.auth["state"] == "signed_in"
@@ -248,9 +256,10 @@ def test_resolve_signs_in_with_a_proxy(tls_sandbox: Sandbox) -> None:
     files = tls_sandbox.tls_files("alice")
     assert files.proxy is not None
     with pytest.raises(NotAvailableError):  # signed in: the DID is merely not there
-        rucio_widgets.resolve("data18:data18_13TeV.00348885.physics_Main.daq.RAW",
-                              **_widget_settings(tls_sandbox, auth_type="x509_proxy",
-                                                 client_proxy=str(files.proxy)))
+        rucio_widgets.resolve(
+            "data18:data18_13TeV.00348885.physics_Main.daq.RAW",
+            **_widget_settings(tls_sandbox, auth_type="x509_proxy", client_proxy=str(files.proxy)),
+        )
 
 
 def test_expired_certificate_asks_to_renew(tls_sandbox: Sandbox) -> None:
@@ -260,24 +269,38 @@ def test_expired_certificate_asks_to_renew(tls_sandbox: Sandbox) -> None:
     files = tls_sandbox.tls_files("alice")
     assert files.expired_cert is not None and files.expired_key is not None
     with pytest.raises(NotSignedInError, match="expired at") as caught:
-        rucio_widgets.resolve("data18:x", **_widget_settings(
-            tls_sandbox, auth_type="x509", client_cert=str(files.expired_cert),
-            client_key=str(files.expired_key)))
+        rucio_widgets.resolve(
+            "data18:x",
+            **_widget_settings(
+                tls_sandbox,
+                auth_type="x509",
+                client_cert=str(files.expired_cert),
+                client_key=str(files.expired_key),
+            ),
+        )
     assert caught.value.expired and "Renew" in caught.value.hint
 
 
-def test_unreadable_key_and_untrusted_server_name_the_setting(tls_sandbox: Sandbox,
-                                                              tmp_path: Path) -> None:
+def test_unreadable_key_and_untrusted_server_name_the_setting(
+    tls_sandbox: Sandbox, tmp_path: Path
+) -> None:
     import rucio_widgets
     from rucio_widgets import ConfigurationError, ServerUnavailableError
 
     files = tls_sandbox.tls_files("alice")
     with pytest.raises(ConfigurationError, match="client_key"):
-        rucio_widgets.resolve("data18:x", **_widget_settings(
-            tls_sandbox, auth_type="x509", client_cert=str(files.cert),
-            client_key=str(tmp_path / "missing-key.pem")))
-    settings = _widget_settings(tls_sandbox, username="alice",
-                                password=tls_sandbox.secrets()["alice"])
+        rucio_widgets.resolve(
+            "data18:x",
+            **_widget_settings(
+                tls_sandbox,
+                auth_type="x509",
+                client_cert=str(files.cert),
+                client_key=str(tmp_path / "missing-key.pem"),
+            ),
+        )
+    settings = _widget_settings(
+        tls_sandbox, username="alice", password=tls_sandbox.secrets()["alice"]
+    )
     settings["ca_cert"] = None  # the system's CAs: they do not know the sandbox's CA
     with pytest.raises(ServerUnavailableError) as caught:
         rucio_widgets.resolve("data18:x", **settings)

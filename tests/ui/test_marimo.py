@@ -19,7 +19,7 @@ from .harness import free_port, screenshot
 
 pytest.importorskip("marimo")
 
-APP = '''
+APP = """
 import marimo
 
 app = marimo.App()
@@ -37,7 +37,7 @@ def _():
 
 if __name__ == "__main__":
     app.run()
-'''
+"""
 
 
 def test_browser_in_marimo(sandbox: SandboxSession, tmp_path: Path, page: Page) -> None:
@@ -45,9 +45,21 @@ def test_browser_in_marimo(sandbox: SandboxSession, tmp_path: Path, page: Page) 
     app.write_text(APP)
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "marimo", "run", str(app), "--headless", "--host", "127.0.0.1",
-         "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "marimo",
+            "run",
+            str(app),
+            "--headless",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
         env={**os.environ},
     )
     try:
@@ -64,9 +76,9 @@ def test_browser_in_marimo(sandbox: SandboxSession, tmp_path: Path, page: Page) 
         widget = page.locator(".rucio-widgets")
         expect(widget).to_be_visible(timeout=60_000)
         expect(widget.locator(".rw-status")).to_contain_text("alice")
-        expect(widget.locator(
-            '.rw-row[data-did="data18:data18_13TeV.00348885.physics_Main.daq.RAW"]'
-        )).to_be_visible()
+        expect(
+            widget.locator('.rw-row[data-did="data18:data18_13TeV.00348885.physics_Main.daq.RAW"]')
+        ).to_be_visible()
         screenshot(page, "marimo")
     finally:
         os.killpg(server.pid, signal.SIGTERM)

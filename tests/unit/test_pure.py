@@ -1,0 +1,113 @@
+"""Pure rules: path mapping, download layout, badges, replica chunks, rule states."""
+
+from __future__ import annotations
+
+import pytest
+
+from rucio_widgets.availability import (
+    collection_status,
+    download_path,
+    pfn_to_local_path,
+)
+from rucio_widgets.config import Credentials
+from rucio_widgets.errors import InvalidQueryError
+from rucio_widgets.service import REPLICA_CHUNK, replica_chunks
+from rucio_widgets.transfers import Fetcher, poll_delays
+
+
+@pytest.mark.parametrize(
+    ("pfn", "mount", "begins_at", "expected"),
+    [
+        (
+            "file://localhost/data/nas/rucio/mc20/06/b4/f.csv",
+            "/mnt/rucio",
+            3,
+            "/mnt/rucio/mc20/06/b4/f.csv",
+        ),
+        (
+            "root://eos.cern.ch:1094//eos/atlas/rucio/user/a/f.root",
+            "/eos/atlas",
+            2,
+            "/eos/atlas/rucio/user/a/f.root",
+        ),
+        ("file://localhost/a/b", "/m", 0, "/m/a/b"),
+        ("davs://host:443/pnfs/x%20y/f", "/mnt", 1, "/mnt/x y/f"),
+    ],
+)
+def test_pfn_mapping_matches_the_extension(
+    pfn: str, mount: str, begins_at: int, expected: str
+) -> None:
+    assert pfn_to_local_path(pfn, mount, begins_at) == expected
+
+
+def test_download_path_stays_inside_download_dir(tmp_path) -> None:
+    assert download_path(str(tmp_path), "user.a", "dir/f.root") == str(
+        tmp_path / "user.a" / "dir" / "f.root"
+    )
+    for scope, name in [("user.a", "../../etc/passwd"), ("..", "x"), ("s", "/abs")]:
+        with pytest.raises(InvalidQueryError):
+            download_path(str(tmp_path), scope, name)
+
+
+@pytest.mark.parametrize(
+    ("available", "total", "status"),
+    [
+        (3, 3, "AVAILABLE"),
+        (1, 3, "PARTIALLY_AVAILABLE"),
+        (0, 3, "NOT_AVAILABLE"),
+        (0, 0, "EMPTY"),
+        (0, None, "NOT_AVAILABLE"),
+        (5, 3, "AVAILABLE"),
+    ],
+)
+def test_collection_badges(available: int, total: int | None, status: str) -> None:
+    assert collection_status(available, total)["status"] == status
+
+
+def test_replica_chunks_respect_the_server_limit() -> None:
+    assert replica_chunks(0) == []
+    assert replica_chunks(80) == [(0, 80)]
+    chunks = replica_chunks(5000)
+    assert chunks[0] == (0, 100)
+    assert all(stop - start <= REPLICA_CHUNK for start, stop in chunks)
+    covered = [i for start, stop in chunks for i in range(start, stop)]
+    assert covered == list(range(5000))
+
+
+def test_rule_states_map_to_the_extension_vocabulary() -> None:
+    def rule(state: str, ok: int, repl: int, stuck: int, error: str | None = None) -> dict:
+        return {
+            "id": "r1",
+            "state": state,
+            "locks_ok_cnt": ok,
+            "locks_replicating_cnt": repl,
+            "locks_stuck_cnt": stuck,
+            "error": error,
+        }
+
+    replicating = Fetcher._from_rule("s:d", rule("REPLICATING", 1, 2, 0))
+    assert replicating.row_status() == {"status": "REPLICATING", "available": 1, "total": 3}
+    stuck = Fetcher._from_rule("s:d", rule("STUCK", 2, 0, 1, "transfer failed: disk full"))
+    assert stuck.row_status()["status"] == "STUCK"
+    assert stuck.row_status()["message"] == "transfer failed: disk full"
+    assert Fetcher._from_rule("s:d", rule("OK", 3, 0, 0)).state == "AVAILABLE"
+    assert Fetcher._from_rule("s:d", rule("INJECT", 0, 0, 0)).state == "REPLICATING"
+
+
+def test_polls_back_off_to_a_ceiling() -> None:
+    delays = poll_delays(30)
+    assert delays[0] == 1.0
+    assert delays == sorted(delays)
+    assert max(delays) == 60.0
+
+
+def test_credentials_never_show_secrets() -> None:
+    creds = Credentials(
+        username="alice",
+        password="hunter2",
+        token="tok-123",
+        client_key="/home/a/.globus/userkey.pem",
+    )
+    text = repr(creds) + str(creds)
+    assert "hunter2" not in text and "tok-123" not in text and "userkey" not in text
+    assert "alice" in text
