@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path, PurePosixPath
-from urllib.parse import unquote, urlparse
+from urllib.parse import quote, unquote, urlencode, urlparse
 
 from .errors import InvalidQueryError
 from .protocol import AVAILABLE, EMPTY, NOT_AVAILABLE, PARTIALLY_AVAILABLE, RowStatus
@@ -68,3 +68,21 @@ def collection_status(available: int | None, total: int | None) -> RowStatus:
 
 def file_status(local: bool) -> RowStatus:
     return {"status": AVAILABLE if local else NOT_AVAILABLE}
+
+
+def _webui_base(webui: str | None) -> str | None:
+    if not webui or urlparse(webui).scheme not in ("http", "https"):
+        return None
+    return webui.rstrip("/")
+
+
+def webui_did_url(webui: str | None, scope: str, name: str) -> str | None:
+    """The DID's page in the Rucio web UI (``rucio_webui_url``), or None."""
+    base = _webui_base(webui)
+    return f"{base}/did?{urlencode({'scope': scope, 'name': name})}" if base else None
+
+
+def webui_rule_url(webui: str | None, rule_id: str) -> str | None:
+    """The rule's page in the Rucio web UI (``rucio_webui_url``), or None."""
+    base = _webui_base(webui)
+    return f"{base}/rule?rule_id={quote(rule_id)}" if base else None

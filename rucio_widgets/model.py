@@ -21,7 +21,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import dids as didlib
-from .availability import collection_status, download_path, file_status, pfn_to_local_path
+from .availability import (
+    collection_status,
+    download_path,
+    file_status,
+    pfn_to_local_path,
+    webui_did_url,
+    webui_rule_url,
+)
 from .config import Settings
 from .errors import (
     CancelledError,
@@ -202,6 +209,7 @@ class BrowserModel:
                 "account": settings.account or "",
                 "mode": settings.mode,
                 "destination": settings.destination_rse or "",
+                "webui": settings.rucio_webui_url or "",
             },
             "busy": "",
             "error": {},
@@ -566,6 +574,7 @@ class BrowserModel:
                 "locks_stuck": r.get("locks_stuck_cnt", 0),
                 "expires_at": str(r["expires_at"]) if r.get("expires_at") else None,
                 "error": r.get("error"),
+                "url": webui_rule_url(self.settings.rucio_webui_url, str(r["id"])),
             }
             for r in data["rules"]
         ]
@@ -575,6 +584,7 @@ class BrowserModel:
         }
         return {
             "did": row.did,
+            "did_url": webui_did_url(self.settings.rucio_webui_url, row.scope, row.name),
             "type": row.type,
             "metadata": metadata,
             "replicas": replicas,

@@ -21,6 +21,9 @@ MSG_LOAD_MORE = "load_more"  # {type}
 MSG_SELECT_ALL = "select_all"  # {type}: every loaded search result
 MSG_MAKE_AVAILABLE = "make_available"  # {type, dids}: [] means the selection
 MSG_CANCEL = "cancel"  # {type}: stop the search in flight
+MSG_CANCEL_DOWNLOAD = "cancel_download"  # {type, did}
+#: Options a make_available message may carry (replica mode).
+MAKE_OPTIONS = ("rse_expression", "lifetime_days", "grouping", "asynchronous", "comment")
 
 MSG_SIGN_IN = "sign_in"  # {type, request_id, account?, username?, password?, token?}
 MSG_SIGN_OUT = "sign_out"  # {type}

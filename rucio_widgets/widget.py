@@ -226,7 +226,13 @@ class RucioBrowser(anywidget.AnyWidget):  # type: ignore[misc]
             elif kind == protocol.MSG_SIGN_OUT:
                 self._model.sign_out()
             elif kind == protocol.MSG_MAKE_AVAILABLE:
-                self.make_available_async(list(content.get("dids") or []))
+                raw = content.get("options") or {}
+                options = {k: raw[k] for k in protocol.MAKE_OPTIONS if raw.get(k) not in (None, "")}
+                if "lifetime_days" in options:
+                    options["lifetime_days"] = int(options["lifetime_days"])
+                self._model.make_available_async(list(content.get("dids") or []) or None, **options)
+            elif kind == protocol.MSG_CANCEL_DOWNLOAD:
+                self._model.cancel_download(str(content.get("did", "")))
             else:
                 log.debug("rucio-widgets: unknown message %r", kind)
         except RucioWidgetsError:

@@ -259,3 +259,49 @@ def test_server_going_away_mid_poll_and_coming_back(sandbox: SandboxSession) -> 
         assert len(paths) == 1 and Path(paths[0]).read_bytes() == made.local_paths[0].read_bytes()
     finally:
         browser.close()
+
+
+def test_panel_options_reach_the_rule_and_links_point_to_the_webui(
+    sandbox: SandboxSession,
+) -> None:
+    import time
+
+    from rucio_widgets import RucioBrowser
+
+    made = source_dataset(sandbox, files=1)
+    browser = RucioBrowser(rucio_webui_url="https://rucio-ui.example.org")
+    try:
+        browser._on_message(
+            browser,
+            {
+                "type": "make_available",
+                "dids": [made.did],
+                "options": {
+                    "rse_expression": "site=NOTEBOOK",
+                    "lifetime_days": "2",
+                    "comment": "for my thesis",
+                },
+            },
+            [],
+        )
+        alice = sandbox.client("alice")
+        deadline = time.monotonic() + 30
+        mine: list[dict] = []
+        while not mine and time.monotonic() < deadline:
+            mine = [
+                r for r in alice.list_did_rules(made.scope, made.name) if r["account"] == "alice"
+            ]
+            time.sleep(0.2)
+        [rule] = mine
+        assert rule["rse_expression"] == "site=NOTEBOOK"
+        assert rule["comments"] == "for my thesis"
+        assert rule["expires_at"] is not None
+        details = browser.details(made.did)
+        assert details["did_url"] == (
+            f"https://rucio-ui.example.org/did?scope={made.scope}&name={made.name}"
+        )
+        urls = {r["id"]: r["url"] for r in details["rules"]}
+        assert urls[rule["id"]] == f"https://rucio-ui.example.org/rule?rule_id={rule['id']}"
+        assert browser.info["webui"] == "https://rucio-ui.example.org"
+    finally:
+        browser.close()

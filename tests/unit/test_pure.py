@@ -111,3 +111,16 @@ def test_credentials_never_show_secrets() -> None:
     text = repr(creds) + str(creds)
     assert "hunter2" not in text and "tok-123" not in text and "userkey" not in text
     assert "alice" in text
+
+
+def test_webui_links_only_for_http_urls() -> None:
+    from rucio_widgets.availability import webui_did_url, webui_rule_url
+
+    assert webui_did_url("https://rucio-ui.example.org/", "user.a", "f#1") == (
+        "https://rucio-ui.example.org/did?scope=user.a&name=f%231"
+    )
+    assert webui_rule_url("https://rucio-ui.example.org", "abc") == (
+        "https://rucio-ui.example.org/rule?rule_id=abc"
+    )
+    assert webui_did_url(None, "s", "n") is None
+    assert webui_rule_url("javascript:alert(1)", "abc") is None
