@@ -1,7 +1,7 @@
 // A tiny element builder: h("button", {class: "x", onclick: f}, "Label").
 
 const SVG_NS = "http://www.w3.org/2000/svg";
-const FOCUSABLE = new Set(["button", "input", "select", "textarea"]);
+const FOCUSABLE = new Set(["a", "button", "input", "select", "textarea"]);
 
 /**
  * @typedef {Record<string, unknown>} Props
@@ -59,3 +59,5 @@ export function icon(d, cls = "rw-icon") {
 export const ICON_CHEVRON = "M6 3.5 10.5 8 6 12.5";
 export const ICON_FETCH = "M8 2.5v8M4.5 7 8 10.5 11.5 7M3 13.5h10";
 export const ICON_CLOSE = "M4 4l8 8M12 4l-8 8";
+export const ICON_RETRY = "M12.5 8A4.5 4.5 0 1 1 11 4.6M11.5 2v3h-3";
+export const ICON_EXTERNAL = "M9 3h4v4M13 3 7.5 8.5M11 9.5V13H3V5h3.5";

@@ -134,3 +134,19 @@ export function describeExpiry(expiresAt, now = Date.now()) {
     title: `Valid until ${when}`,
   };
 }
+
+/**
+ * An absolute http(s) URL as given, or null for anything else (relative, javascript:,
+ * data:, not a string): links to the Rucio web UI are rendered only for these.
+ * @param {unknown} url
+ * @returns {string | null}
+ */
+export function safeUrl(url) {
+  if (typeof url !== "string" || !url.trim()) return null;
+  try {
+    const parsed = new URL(url.trim());
+    return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.href : null;
+  } catch {
+    return null;
+  }
+}

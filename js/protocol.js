@@ -10,7 +10,11 @@ export const MSG_PAGE = "page"; // {type, request_id, source, offset, limit}
 export const MSG_DETAILS = "details"; // {type, request_id, did}
 export const MSG_LOAD_MORE = "load_more"; // {type}
 export const MSG_SELECT_ALL = "select_all"; // {type}: every loaded search result
-export const MSG_MAKE_AVAILABLE = "make_available"; // {type, dids}: [] means the selection
+// {type, dids}: [] means the selection; {type, dids, options} with the rule options the
+// user set in the view (MakeOptions in options.js: rse_expression?, lifetime_days?,
+// grouping?, asynchronous?, comment?), never an empty options object.
+export const MSG_MAKE_AVAILABLE = "make_available";
+export const MSG_CANCEL_DOWNLOAD = "cancel_download"; // {type, did}: stop a DOWNLOADING DID
 export const MSG_CANCEL = "cancel"; // {type}: stop the search in flight
 // {type, request_id, account, username, password} (userpass), {type, request_id, token}
 // (oidc, a pasted token) or {type, request_id} (x509, x509_proxy, or oidc with no pasted
@@ -109,6 +113,7 @@ export const MAX_PAGE_ROWS = 200;
  * @property {number} locks_stuck
  * @property {string | null} expires_at
  * @property {string | null} error
+ * @property {string | null} [url] the rule in the Rucio web UI, when one is configured
  */
 
 /**
@@ -116,6 +121,7 @@ export const MAX_PAGE_ROWS = 200;
  * @property {"details"} type
  * @property {number} request_id
  * @property {string} did
+ * @property {string | null} [did_url] the DID in the Rucio web UI, when one is configured
  * @property {Record<string, unknown>} [metadata]
  * @property {ReplicaInfo[]} [replicas]
  * @property {RuleInfo[]} [rules]
@@ -146,6 +152,7 @@ export const MAX_PAGE_ROWS = 200;
  * @property {"replica" | "download"} mode
  * @property {string} destination
  * @property {string} [vo]
+ * @property {string} [webui] the Rucio web UI's URL, "" when not configured
  */
 
 /** `auth` trait states; `{}` (no state) means not known yet, shown as signed in. */

@@ -3,15 +3,18 @@
 // keeps only UI state: which collections are open, the active row, the rows in view.
 
 import { SignInForm } from "./auth.js";
-import { h, icon, ICON_CHEVRON, ICON_CLOSE, ICON_FETCH } from "./dom.js";
+import { h, icon, ICON_CHEVRON, ICON_CLOSE, ICON_EXTERNAL, ICON_FETCH, ICON_RETRY } from "./dom.js";
 import { COMMON_KEYS, OPERATORS, countConditions, formatFilters, parseFilters } from "./filters.js";
-import { describeExpiry, describeStatus, formatBytes, formatCount, plural } from "./format.js";
+import { describeExpiry, describeStatus, formatBytes, formatCount, plural, safeUrl } from "./format.js";
 import { Listing, isCollection } from "./listing.js";
+import { MakeOptionsPanel } from "./options.js";
 import {
   AVAILABLE,
   DOWNLOADING,
   EMPTY,
+  FAILED,
   MSG_CANCEL,
+  MSG_CANCEL_DOWNLOAD,
   MSG_DETAILS,
   MSG_LOAD_MORE,
   MSG_MAKE_AVAILABLE,
@@ -25,6 +28,7 @@ import {
   REPLICATING,
   RESULTS_SOURCE,
   SIGNED_IN,
+  STUCK,
 } from "./protocol.js";
 
 /** @typedef {import("./listing.js").Item} Item */
@@ -61,8 +65,10 @@ const DID_TYPE_LABELS = {
 };
 const TYPE_LETTERS = { CONTAINER: "C", DATASET: "D", FILE: "F" };
 const TYPE_NAMES = { CONTAINER: "Container", DATASET: "Dataset", FILE: "File" };
-/** Rows whose availability needs no "make available" button. */
+/** Rows whose availability needs no "make available" button (DOWNLOADING: a cancel button). */
 const NO_FETCH = new Set([AVAILABLE, EMPTY, REPLICATING, DOWNLOADING]);
+/** Rows where "make available" means trying again. */
+const RETRY = new Set([STUCK, FAILED]);
 
 let viewCount = 0;
 
@@ -74,6 +80,20 @@ let viewCount = 0;
 function didParts(did) {
   const i = did.indexOf(":");
   return i > 0 ? [h("span", { class: "rw-did-scope" }, did.slice(0, i + 1)), did.slice(i + 1)] : [did];
+}
+
+/**
+ * A link to the Rucio web UI in a new tab, or null when the URL is not http(s).
+ * @param {unknown} url
+ * @param {string} cls
+ * @param {string} title
+ * @param {...any} children
+ */
+function webLink(url, cls, title, ...children) {
+  const href = safeUrl(url);
+  return href
+    ? h("a", { class: cls, href, target: "_blank", rel: "noopener noreferrer", title }, ...children)
+    : null;
 }
 
 /** @returns {{key: string, op: import("./filters.js").Operator, value: string}} */
@@ -298,13 +318,12 @@ class RucioView {
         type: "button",
         disabled: true,
         title: "Make every selected DID available at the destination",
-        onclick: () => {
-          if (!this.signedOut) this.send({ type: MSG_MAKE_AVAILABLE, dids: [] });
-        },
+        onclick: () => this.makeAvailable([]),
       },
       icon(ICON_FETCH),
       "Make selection available",
     );
+    this.makeOptions = new MakeOptionsPanel(this.uid);
     const selectionBar = h(
       "div",
       { class: "rw-selectionbar" },
@@ -314,6 +333,7 @@ class RucioView {
       this.countMore,
       h("span", { class: "rw-grow" }),
       this.fetchSelectionButton,
+      this.makeOptions.toggle,
     );
     const columns = h(
       "div",
@@ -346,7 +366,14 @@ class RucioView {
       this.emptyEl,
     );
     this.scroller.style.setProperty("--rw-row-height", `${ROW_HEIGHT}px`);
-    const results = h("div", { class: "rw-results" }, selectionBar, columns, this.scroller);
+    const results = h(
+      "div",
+      { class: "rw-results" },
+      selectionBar,
+      this.makeOptions.el,
+      columns,
+      this.scroller,
+    );
 
     this.detailsPane = h("section", { class: "rw-details", hidden: true, "aria-label": "Details" });
     const main = h("div", { class: "rw-main" }, results, this.detailsPane);
@@ -441,7 +468,7 @@ class RucioView {
     this.on("change:filters", () => this.syncFilters());
     this.on("change:scopes", () => this.syncScopes());
     this.on("change:selected", () => this.syncSelected());
-    this.on("change:info", () => this.syncStatusBar());
+    this.on("change:info", () => this.syncInfo());
     this.on("change:paths_state", () => this.syncStatusBar());
     this.on("change:busy", () => this.syncBusy());
     this.on("change:error", () => this.syncError());
@@ -459,6 +486,7 @@ class RucioView {
     this.syncQuery();
     this.syncDidType();
     this.syncFilters();
+    this.syncInfo();
     this.syncSelected();
     this.syncBusy();
     this.syncError();
@@ -757,6 +785,11 @@ class RucioView {
     this.renderEmpty();
   }
 
+  syncInfo() {
+    this.makeOptions.update(this.get("info") || {});
+    this.syncStatusBar();
+  }
+
   syncStatusBar() {
     const info = this.get("info") || {};
     const auth = this.get("auth") || {};
@@ -770,6 +803,8 @@ class RucioView {
           String(info.server).replace(/^https?:\/\//, ""),
         ),
       );
+    const webui = webLink(info.webui, "rw-webui", `Rucio web UI: ${info.webui}`, "web UI");
+    if (webui) parts.push(webui);
     if (account) {
       parts.push(
         h(
@@ -894,6 +929,17 @@ class RucioView {
     /** @type {HTMLButtonElement} */ (this.clearButton).disabled = this.selected.size === 0;
     this.syncStatusBar();
     this.renderRows();
+  }
+
+  /**
+   * Ask Python to make DIDs available, with the options of the open options panel.
+   * @param {string[]} dids [] for the selection
+   */
+  makeAvailable(dids) {
+    if (this.signedOut) return;
+    const { options, error } = this.makeOptions.read();
+    if (error) return; // the panel says why and focuses the field
+    this.send(options ? { type: MSG_MAKE_AVAILABLE, dids, options } : { type: MSG_MAKE_AVAILABLE, dids });
   }
 
   /** @param {string[]} dids a new array */
@@ -1250,21 +1296,40 @@ class RucioView {
     const badge = h("span", { class: "rw-badge", "data-status": st.key, title: st.title }, st.text);
     if (st.progress !== null) badge.style.setProperty("--rw-progress", `${Math.round(st.progress * 100)}%`);
 
-    const canFetch = !status || !NO_FETCH.has(status.status);
-    const fetch = canFetch
-      ? h(
-          "button",
-          {
-            class: "rw-make-available rw-icon-button",
-            type: "button",
-            tabindex: "-1",
-            "aria-label": `Make ${row.did} available`,
-            title: this.signedOut ? "Sign in to make it available" : "Make available at the destination",
-            disabled: this.signedOut,
-          },
-          icon(ICON_FETCH),
-        )
-      : null;
+    const state = status?.status ?? "";
+    const retry = RETRY.has(state);
+    let action = null;
+    if (state === DOWNLOADING) {
+      action = h(
+        "button",
+        {
+          class: "rw-cancel-download rw-icon-button",
+          type: "button",
+          tabindex: "-1",
+          "aria-label": `Cancel the download of ${row.did}`,
+          title: "Cancel the download",
+        },
+        icon(ICON_CLOSE),
+      );
+    } else if (!NO_FETCH.has(state)) {
+      // STUCK and FAILED keep the button: asking again retries.
+      action = h(
+        "button",
+        {
+          class: "rw-make-available rw-icon-button",
+          type: "button",
+          tabindex: "-1",
+          "aria-label": retry ? `Retry ${row.did}` : `Make ${row.did} available`,
+          title: this.signedOut
+            ? `Sign in to ${retry ? "retry" : "make it available"}`
+            : retry
+              ? "Retry"
+              : "Make available",
+          disabled: this.signedOut,
+        },
+        icon(retry ? ICON_RETRY : ICON_FETCH),
+      );
+    }
 
     const length = collection ? formatCount(row.length) : "";
     return [
@@ -1280,7 +1345,7 @@ class RucioView {
       ),
       h("span", { class: "rw-cell rw-num rw-files" }, length),
       h("span", { class: "rw-cell rw-cell-badge" }, badge),
-      h("span", { class: "rw-cell rw-cell-action" }, fetch),
+      h("span", { class: "rw-cell rw-cell-action" }, action),
     ];
   }
 
@@ -1447,7 +1512,9 @@ class RucioView {
     } else if (target.closest(".rw-expand")) {
       this.toggleExpand(item);
     } else if (target.closest(".rw-make-available")) {
-      if (item.row && !this.signedOut) this.send({ type: MSG_MAKE_AVAILABLE, dids: [item.row.did] });
+      if (item.row) this.makeAvailable([item.row.did]);
+    } else if (target.closest(".rw-cancel-download")) {
+      if (item.row) this.send({ type: MSG_CANCEL_DOWNLOAD, did: item.row.did });
     } else if (target.closest(".rw-load-more")) {
       this.showMore(item);
     } else if (target.closest(".rw-retry")) {
@@ -1509,7 +1576,12 @@ class RucioView {
     const header = h(
       "header",
       { class: "rw-details-header" },
-      h("h3", { class: "rw-details-title", title: d.did }, d.did),
+      h(
+        "h3",
+        { class: "rw-details-title", title: d.did },
+        webLink(d.reply?.did_url, "rw-webui-did", "Open in the Rucio web UI", d.did, icon(ICON_EXTERNAL)) ??
+          d.did,
+      ),
       h(
         "button",
         {
@@ -1593,7 +1665,12 @@ class RucioView {
               "Error",
             ],
             list.map((r) => [
-              h("code", { title: r.id }, String(r.id ?? "").slice(0, 8)),
+              webLink(
+                r.url,
+                "rw-webui-rule",
+                `Open rule ${r.id} in the Rucio web UI`,
+                h("code", {}, String(r.id ?? "").slice(0, 8)),
+              ) ?? h("code", { title: r.id }, String(r.id ?? "").slice(0, 8)),
               r.rse_expression,
               h("span", { class: "rw-rule-state", "data-state": r.state }, r.state),
               r.account,

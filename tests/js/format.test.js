@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeStatus, formatBytes, formatCount, plural } from "../../js/format.js";
+import { describeStatus, formatBytes, formatCount, plural, safeUrl } from "../../js/format.js";
 
 describe("formatBytes", () => {
   it.each([
@@ -45,5 +45,31 @@ describe("describeStatus", () => {
 
   it("marks an unknown status", () => {
     expect(describeStatus(null)).toMatchObject({ key: "UNKNOWN", text: "…" });
+  });
+});
+
+describe("safeUrl", () => {
+  it("keeps absolute http and https URLs", () => {
+    expect(safeUrl("https://rucio-ui.example.org/did?scope=s&name=n")).toBe(
+      "https://rucio-ui.example.org/did?scope=s&name=n",
+    );
+    expect(safeUrl(" http://localhost:8080/rule?rule_id=abc ")).toBe(
+      "http://localhost:8080/rule?rule_id=abc",
+    );
+  });
+
+  it.each([
+    null,
+    undefined,
+    "",
+    42,
+    "javascript:alert(1)",
+    "JavaScript:alert(1)",
+    "data:text/html,x",
+    "ftp://host/x",
+    "/relative/path",
+    "rucio-ui.example.org",
+  ])("drops %s", (url) => {
+    expect(safeUrl(url)).toBeNull();
   });
 });

@@ -628,3 +628,334 @@ describe("lifecycle", () => {
     }
   });
 });
+
+describe("Rucio web UI links", () => {
+  /**
+   * Open the details of a DID and answer them.
+   * @param {ReturnType<typeof mount>} w
+   * @param {Record<string, unknown>} extra
+   */
+  function details(w, extra) {
+    showResults(w, RESULTS);
+    /** @type {HTMLElement} */ (w.rowEl("data18:AOD.002").querySelector(".rw-name")).click();
+    const ask = w.model.sentOf("details").at(-1);
+    const rule = (/** @type {string} */ id, /** @type {unknown} */ url) => ({
+      id,
+      rse_expression: "CERN-PROD_DATADISK",
+      state: "OK",
+      account: "jdoe",
+      locks_ok: 1,
+      locks_replicating: 0,
+      locks_stuck: 0,
+      expires_at: null,
+      error: null,
+      url,
+    });
+    w.model.message({
+      type: "details",
+      request_id: ask.request_id,
+      did: ask.did,
+      metadata: {},
+      replicas: [],
+      rules: [
+        rule("aaaaaaaa11112222", "https://rucio-ui.example.org/rule?rule_id=aaaaaaaa11112222"),
+        rule("bbbbbbbb11112222", null),
+        rule("cccccccc11112222", "javascript:alert(1)"),
+        rule("dddddddd11112222", "http://localhost:8080/rule?rule_id=dddddddd11112222"),
+      ],
+      ...extra,
+    });
+  }
+
+  it("links the DID and the rules when their URLs are http(s)", () => {
+    const w = mount();
+    details(w, { did_url: "https://rucio-ui.example.org/did?scope=data18&name=AOD.002" });
+    const title = w.$(".rw-details-title");
+    const link = /** @type {HTMLAnchorElement} */ (title.querySelector("a.rw-webui-did"));
+    expect(link).not.toBeNull();
+    expect(link.getAttribute("href")).toBe("https://rucio-ui.example.org/did?scope=data18&name=AOD.002");
+    expect(link.getAttribute("target")).toBe("_blank");
+    expect(link.getAttribute("rel")).toBe("noopener noreferrer");
+    expect(link.textContent).toBe("data18:AOD.002");
+    expect(link.getAttribute("data-lm-suppress-shortcuts")).toBe("true");
+
+    const rules = /** @type {HTMLAnchorElement[]} */ (w.$$("a.rw-webui-rule"));
+    expect(rules.map((a) => a.getAttribute("href"))).toEqual([
+      "https://rucio-ui.example.org/rule?rule_id=aaaaaaaa11112222",
+      "http://localhost:8080/rule?rule_id=dddddddd11112222",
+    ]);
+    expect(rules.map((a) => a.textContent)).toEqual(["aaaaaaaa", "dddddddd"]);
+    for (const a of rules) {
+      expect(a.getAttribute("target")).toBe("_blank");
+      expect(a.getAttribute("rel")).toBe("noopener noreferrer");
+    }
+    // The rules without a usable URL show their id as plain text, as before.
+    const cells = w.$$(".rw-details-rules tbody tr td:first-child");
+    expect(cells.map((td) => td.textContent)).toEqual(["aaaaaaaa", "bbbbbbbb", "cccccccc", "dddddddd"]);
+    expect(cells[1].querySelector("a")).toBeNull();
+    expect(cells[2].querySelector("a")).toBeNull();
+    expect(cells[1].querySelector("code")?.getAttribute("title")).toBe("bbbbbbbb11112222");
+    expect(w.$(".rw-details").innerHTML).not.toMatch(/javascript:/);
+  });
+
+  it.each([null, undefined, "", "javascript:alert(1)", "data:text/html,x", "ftp://x/y", "/did/x"])(
+    "shows the DID as plain text when did_url is %s",
+    (didUrl) => {
+      const w = mount();
+      details(w, { did_url: didUrl });
+      expect(w.$("a.rw-webui-did")).toBeNull();
+      expect(w.$(".rw-details-title").textContent).toBe("data18:AOD.002");
+    },
+  );
+
+  it("shows no link while the details load", () => {
+    const w = mount();
+    showResults(w, RESULTS);
+    /** @type {HTMLElement} */ (w.rowEl("data18:AOD.002").querySelector(".rw-name")).click();
+    expect(w.$(".rw-details-title").textContent).toBe("data18:AOD.002");
+    expect(w.$("a.rw-webui-did")).toBeNull();
+  });
+
+  it("links the web UI from the status bar when it is configured", () => {
+    const w = mount({ info: { server: "https://rucio.example.org", webui: "https://rucio-ui.example.org" } });
+    const link = /** @type {HTMLAnchorElement} */ (w.$(".rw-status a.rw-webui"));
+    expect(link.getAttribute("href")).toBe("https://rucio-ui.example.org/");
+    expect(link.getAttribute("target")).toBe("_blank");
+    expect(link.getAttribute("rel")).toBe("noopener noreferrer");
+    w.model.update("info", { server: "https://rucio.example.org", webui: "" });
+    expect(w.$("a.rw-webui")).toBeNull();
+    w.model.update("info", { server: "https://rucio.example.org", webui: "javascript:alert(1)" });
+    expect(w.$("a.rw-webui")).toBeNull();
+  });
+});
+
+describe("options for making data available", () => {
+  const REPLICA = { mode: "replica", destination: "CERN-PROD_SCRATCHDISK" };
+
+  /** @param {ReturnType<typeof mount>} w */
+  function fields(w) {
+    return {
+      rse: /** @type {HTMLInputElement} */ (w.$("input.rw-opt-rse")),
+      lifetime: /** @type {HTMLInputElement} */ (w.$("input.rw-opt-lifetime")),
+      grouping: /** @type {HTMLSelectElement} */ (w.$("select.rw-opt-grouping")),
+      async: /** @type {HTMLInputElement} */ (w.$("input.rw-opt-async")),
+      comment: /** @type {HTMLInputElement} */ (w.$("input.rw-opt-comment")),
+    };
+  }
+
+  it("has the fields next to the toolbar button, closed at first", () => {
+    const w = mount({ info: REPLICA });
+    const toggle = w.$("button.rw-make-options-toggle");
+    expect(toggle.textContent).toBe("Options");
+    expect(w.$("button.rw-make-selection-available").nextElementSibling).toBe(toggle);
+    expect(toggle.hidden).toBe(false);
+    expect(toggle.getAttribute("aria-expanded")).toBe("false");
+    expect(w.$(".rw-make-options").hidden).toBe(true);
+    toggle.click();
+    expect(w.$(".rw-make-options").hidden).toBe(false);
+    expect(toggle.getAttribute("aria-expanded")).toBe("true");
+
+    const f = fields(w);
+    expect(f.rse.placeholder).toBe("CERN-PROD_SCRATCHDISK");
+    expect(f.lifetime.type).toBe("number");
+    expect(f.lifetime.min).toBe("1");
+    expect(f.lifetime.value).toBe("");
+    expect([...f.grouping.options].map((o) => o.value)).toEqual(["DATASET", "ALL", "NONE"]);
+    expect(f.grouping.value).toBe("DATASET");
+    expect(f.async.type).toBe("checkbox");
+    expect(f.async.checked).toBe(false);
+    expect(f.comment.value).toBe("");
+    for (const el of [f.rse, f.lifetime, f.grouping, f.async, f.comment]) {
+      expect(el.labels?.length ?? 1).toBeGreaterThan(0);
+      expect(el.getAttribute("data-lm-suppress-shortcuts")).toBe("true");
+    }
+    w.model.update("info", { ...REPLICA, destination: "SITE_B_DISK" });
+    expect(f.rse.placeholder).toBe("SITE_B_DISK");
+    toggle.click();
+    expect(w.$(".rw-make-options").hidden).toBe(true);
+  });
+
+  it("sends the plain message when no option is set or the panel is closed", () => {
+    const w = mount({ info: REPLICA, selected: ["s:b"] });
+    showResults(w, [row("s:b", "DATASET")]);
+    const toolbarButton = w.$("button.rw-make-selection-available");
+    const rowButton = () => /** @type {HTMLElement} */ (w.rowEl("s:b").querySelector(".rw-make-available"));
+
+    w.$("button.rw-make-options-toggle").click(); // open, nothing set
+    const f = fields(w);
+    f.grouping.value = "DATASET"; // the default is not an option
+    toolbarButton.click();
+    rowButton().click();
+
+    type(f.rse, "SITE_A_DISK");
+    type(f.lifetime, "7");
+    f.async.checked = true;
+    w.$("button.rw-make-options-toggle").click(); // closed: the options no longer apply
+    toolbarButton.click();
+    rowButton().click();
+
+    expect(w.model.sentOf("make_available")).toEqual([
+      { type: "make_available", dids: [] },
+      { type: "make_available", dids: ["s:b"] },
+      { type: "make_available", dids: [] },
+      { type: "make_available", dids: ["s:b"] },
+    ]);
+  });
+
+  it("sends exactly the options set, from the toolbar and from a row", () => {
+    const w = mount({ info: REPLICA, selected: ["s:b"] });
+    showResults(w, [row("s:b", "DATASET"), row("s:c", "DATASET", { status: { status: "STUCK" } })]);
+    w.$("button.rw-make-options-toggle").click();
+    const f = fields(w);
+    type(f.rse, " SITE_A_DISK|SITE_B_DISK ");
+    type(f.lifetime, "30");
+    f.async.click();
+    expect(f.async.checked).toBe(true);
+
+    w.$("button.rw-make-selection-available").click();
+    /** @type {HTMLElement} */ (w.rowEl("s:b").querySelector(".rw-make-available")).click();
+    /** @type {HTMLElement} */ (w.rowEl("s:c").querySelector(".rw-make-available")).click();
+    const options = { rse_expression: "SITE_A_DISK|SITE_B_DISK", lifetime_days: 30, asynchronous: true };
+    expect(w.model.sentOf("make_available")).toEqual([
+      { type: "make_available", dids: [], options },
+      { type: "make_available", dids: ["s:b"], options },
+      { type: "make_available", dids: ["s:c"], options },
+    ]);
+    expect(typeof w.model.sentOf("make_available")[0].options.lifetime_days).toBe("number");
+
+    // Grouping other than DATASET, and a comment; the lifetime emptied again.
+    f.grouping.value = "ALL";
+    f.grouping.dispatchEvent(new Event("change"));
+    type(f.comment, "for the fit");
+    type(f.lifetime, "");
+    f.async.click();
+    w.$("button.rw-make-selection-available").click();
+    expect(w.model.sentOf("make_available").at(-1)).toEqual({
+      type: "make_available",
+      dids: [],
+      options: { rse_expression: "SITE_A_DISK|SITE_B_DISK", grouping: "ALL", comment: "for the fit" },
+    });
+
+    // Reset: back to the plain message.
+    w.$("button.rw-opt-reset").click();
+    w.$("button.rw-make-selection-available").click();
+    expect(w.model.sentOf("make_available").at(-1)).toEqual({ type: "make_available", dids: [] });
+  });
+
+  it("sends nothing while the lifetime is not a whole number of days", () => {
+    const w = mount({ info: REPLICA, selected: ["s:b"] });
+    w.$("button.rw-make-options-toggle").click();
+    const f = fields(w);
+    for (const bad of ["0", "2.5", "-1"]) {
+      type(f.lifetime, bad);
+      expect(f.lifetime.getAttribute("aria-invalid")).toBe("true");
+      expect(w.$(".rw-opt-error").textContent).toMatch(/whole number of days/);
+      w.$("button.rw-make-selection-available").click();
+    }
+    expect(w.model.sentOf("make_available")).toHaveLength(0);
+    type(f.lifetime, "2");
+    expect(f.lifetime.hasAttribute("aria-invalid")).toBe(false);
+    expect(w.$(".rw-opt-error").textContent).toBe("");
+    w.$("button.rw-make-selection-available").click();
+    expect(w.model.sentOf("make_available")).toEqual([
+      { type: "make_available", dids: [], options: { lifetime_days: 2 } },
+    ]);
+  });
+
+  it("is hidden in download mode, and its options are not sent there", () => {
+    const w = mount({ info: { mode: "download", destination: "/data/rucio" }, selected: ["s:b"] });
+    const toggle = w.$("button.rw-make-options-toggle");
+    expect(toggle.hidden).toBe(true);
+    expect(w.$(".rw-make-options").hidden).toBe(true);
+
+    // Open in replica mode with options set, then the mode becomes download.
+    w.model.update("info", REPLICA);
+    expect(toggle.hidden).toBe(false);
+    toggle.click();
+    type(fields(w).rse, "SITE_A_DISK");
+    w.model.update("info", { mode: "download", destination: "/data/rucio" });
+    expect(toggle.hidden).toBe(true);
+    expect(w.$(".rw-make-options").hidden).toBe(true);
+    w.$("button.rw-make-selection-available").click();
+    expect(w.model.sentOf("make_available")).toEqual([{ type: "make_available", dids: [] }]);
+
+    // Back in replica mode the panel is as the user left it.
+    w.model.update("info", REPLICA);
+    expect(w.$(".rw-make-options").hidden).toBe(false);
+    w.$("button.rw-make-selection-available").click();
+    expect(w.model.sentOf("make_available").at(-1)).toEqual({
+      type: "make_available",
+      dids: [],
+      options: { rse_expression: "SITE_A_DISK" },
+    });
+  });
+
+  it("are view state: no trait is written", () => {
+    const w = mount({ info: REPLICA });
+    const before = JSON.stringify(w.model.state);
+    w.$("button.rw-make-options-toggle").click();
+    type(fields(w).rse, "SITE_A_DISK");
+    expect(JSON.stringify(w.model.state)).toBe(before);
+    expect(w.model.saves).toBe(0);
+  });
+});
+
+describe("row actions by availability", () => {
+  it("offers cancel on DOWNLOADING rows only, and sends cancel_download", () => {
+    const w = mount({ info: { mode: "download", destination: "/data/rucio" } });
+    showResults(w, [
+      row("s:down", "DATASET", { status: { status: "DOWNLOADING", available: 1, total: 3 } }),
+      row("s:none", "DATASET", { status: { status: "NOT_AVAILABLE" } }),
+      row("s:ok", "DATASET", { status: { status: "AVAILABLE" } }),
+      row("s:rep", "DATASET", { status: { status: "REPLICATING" } }),
+      row("s:failed", "FILE", { status: { status: "FAILED", message: "cancelled" } }),
+    ]);
+    const cancel = (/** @type {string} */ did) => w.rowEl(did).querySelector("button.rw-cancel-download");
+    expect(cancel("s:down")).not.toBeNull();
+    expect(w.rowEl("s:down").querySelector(".rw-make-available")).toBeNull();
+    expect(cancel("s:down")?.closest(".rw-cell-action")).not.toBeNull();
+    for (const did of ["s:none", "s:ok", "s:rep", "s:failed"]) expect(cancel(did)).toBeNull();
+
+    /** @type {HTMLElement} */ (cancel("s:down")).click();
+    expect(w.model.sentOf("cancel_download")).toEqual([{ type: "cancel_download", did: "s:down" }]);
+    // Not the busy bar's cancel.
+    expect(w.model.sentOf("cancel")).toHaveLength(0);
+
+    // The download fails (cancelled): the button becomes a retry.
+    w.model.message({ type: "status", updates: { "s:down": { status: "FAILED", message: "cancelled" } } });
+    expect(cancel("s:down")).toBeNull();
+    const retry = /** @type {HTMLElement} */ (w.rowEl("s:down").querySelector(".rw-make-available"));
+    expect(retry.title).toBe("Retry");
+    // A status update that starts a download again brings the cancel button back.
+    w.model.message({ type: "status", updates: { "s:none": { status: "DOWNLOADING" } } });
+    expect(cancel("s:none")).not.toBeNull();
+  });
+
+  it("keeps the make-available button as Retry on STUCK and FAILED rows", () => {
+    const w = mount();
+    showResults(w, [
+      row("s:stuck", "DATASET", { status: { status: "STUCK", message: "no quota" } }),
+      row("s:failed", "FILE", { status: { status: "FAILED" } }),
+      row("s:none", "DATASET", { status: { status: "NOT_AVAILABLE" } }),
+      row("s:part", "DATASET", { status: { status: "PARTIALLY_AVAILABLE", available: 1, total: 2 } }),
+      row("s:unknown", "DATASET"),
+    ]);
+    const button = (/** @type {string} */ did) =>
+      /** @type {HTMLButtonElement} */ (w.rowEl(did).querySelector("button.rw-make-available"));
+    for (const did of ["s:stuck", "s:failed"]) {
+      expect(button(did).title).toBe("Retry");
+      expect(button(did).getAttribute("aria-label")).toBe(`Retry ${did}`);
+      expect(w.rowEl(did).querySelector(".rw-cancel-download")).toBeNull();
+    }
+    for (const did of ["s:none", "s:part", "s:unknown"]) {
+      expect(button(did).title).toBe("Make available");
+      expect(button(did).getAttribute("aria-label")).toBe(`Make ${did} available`);
+    }
+    button("s:stuck").click();
+    button("s:failed").click();
+    expect(w.model.sentOf("make_available")).toEqual([
+      { type: "make_available", dids: ["s:stuck"] },
+      { type: "make_available", dids: ["s:failed"] },
+    ]);
+  });
+});
