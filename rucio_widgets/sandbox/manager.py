@@ -318,7 +318,8 @@ class Sandbox:
         self._start_server(state, python, server_env)
         self._save_state(state)
         self._write_client_configs(state)
-        if not state.seeded:
+        seeding = not state.seeded
+        if seeding:
             t_seed = time.monotonic()
             self.log("Seeding accounts, RSEs and the demo catalogue ...")
             self._seed(state.tls)
@@ -326,6 +327,9 @@ class Sandbox:
             self._save_state(state)
             self.log(f"Seeded in {time.monotonic() - t_seed:.1f} s.")
         self._start_daemons(state, python, server_env)
+        if seeding:
+            # The demo's "already on the destination" dataset arrives by a real transfer.
+            self._seed(state.tls, "--wait-settled")
         self._save_state(state)
         self.log(f"Sandbox up in {time.monotonic() - t0:.1f} s: {self.server_url()}")
 
@@ -493,12 +497,12 @@ endpoints = {", ".join(_ENDPOINTS)}
         for folder in ("tokens", "downloads", "payload"):
             shutil.rmtree(self.dir / folder, ignore_errors=True)
 
-    def _seed(self, tls: bool) -> None:
+    def _seed(self, tls: bool, *extra: str) -> None:
         env = {**os.environ, "RUCIO_CONFIG": str(self.layout.client_config("root"))}
         for name in ("RUCIO_HOME", *_CLIENT_TLS_VARIABLES):
             env.pop(name, None)
         log_path = self.layout.logs / "seed.log"
-        argv = [sys.executable, "-m", "rucio_widgets.sandbox.seed", "--dir", str(self.dir)]
+        argv = [sys.executable, "-m", "rucio_widgets.sandbox.seed", "--dir", str(self.dir), *extra]
         with open(log_path, "ab") as log:
             done = subprocess.run(
                 [*argv, "--tls"] if tls else argv,

@@ -417,6 +417,24 @@ def _json_metadata_supported(client: Any) -> bool:
     return True
 
 
+def wait_settled(client: Any, timeout: float = 180) -> int:
+    """Wait until root's seeded rules are OK: the demo data that lives on the destination
+    is there before anyone looks (the daemons copy it within seconds)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        pending = [r for r in client.list_account_rules("root") if r["state"] != "OK"]
+        if not pending:
+            _log("seeded rules are OK")
+            return 0
+        if time.monotonic() > deadline:
+            _log(
+                f"{len(pending)} seeded rule(s) still not OK after {timeout:.0f} s: "
+                + ", ".join(f"{r['name']} {r['state']}" for r in pending[:3])
+            )
+            return 1
+        time.sleep(0.5)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dir", required=True, type=Path)
@@ -427,6 +445,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument(
         "--tls", action="store_true", help="register each account's certificate DN (X509)"
+    )
+    parser.add_argument(
+        "--wait-settled",
+        action="store_true",
+        help="wait until the seeded rules are OK (run once the daemons are up)",
     )
     args = parser.parse_args(argv)
     layout = SandboxLayout(args.dir.resolve())
@@ -439,6 +462,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.user_files:
         seed_user_files(client, layout)
         return 0
+    if args.wait_settled:
+        return wait_settled(client)
     seed_infrastructure(client, layout, passwords)
     if args.tls:
         seed_x509_identities(client, layout)
