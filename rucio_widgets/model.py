@@ -829,15 +829,24 @@ class BrowserModel:
                     self._file_rows[did] = DIDRow.from_rucio(data)
         return known
 
-    def _file_row(self, did: str) -> DIDRow:
+    def _known_row(self, did: str) -> DIDRow | None:
+        """The row of ``did`` if a listing or a look-up already brought it (no Rucio call)."""
         if did in self._file_rows:
             return self._file_rows[did]
-        for listing in [self._results, *self._children.values()]:
+        with self._lock:
+            listings = [self._results, *self._children.values()]
+        for listing in listings:
             if listing is None:
                 continue
             for row in listing.rows:
                 if row.did == did:
                     return row
+        return None
+
+    def _file_row(self, did: str) -> DIDRow:
+        known = self._known_row(did)
+        if known is not None:
+            return known
         parsed = didlib.parse_did(did)
         return DIDRow(parsed.scope, parsed.name, "FILE")
 
@@ -949,14 +958,9 @@ class BrowserModel:
                 self.fetcher.track(f"{rule['scope']}:{rule['name']}", rule)
 
     def _row_of(self, did: str) -> DIDRow:
-        for listing in [self._results, *self._children.values()]:
-            if listing is None:
-                continue
-            for row in listing.rows:
-                if row.did == did:
-                    return row
-        if did in self._file_rows:
-            return self._file_rows[did]
+        known = self._known_row(did)
+        if known is not None:
+            return known
         parsed = didlib.parse_did(did)
         row = self.service.get_did(parsed.scope, parsed.name)
         if row.type == "FILE":

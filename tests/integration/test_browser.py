@@ -49,6 +49,7 @@ def test_defaults_come_from_rucio_cfg(browser, sandbox: SandboxSession) -> None:
         "account": "alice",
         "mode": "replica",
         "destination": DESTINATION_RSE,
+        "webui": "",
     }
     assert "user.alice" in wait_until(lambda: browser.scopes)
 
