@@ -50,8 +50,10 @@ Send = Callable[[dict[str, Any]], None]
 
 #: Rows read ahead of what the view asked for, so scrolling rarely waits.
 PAGE_SIZE = 100
-#: Paths are published after every this many located files (progress, not one big jump).
-PATHS_PROGRESS_EVERY = 50
+#: Paths are first published after this many located files, then each time the count
+#: doubles: the first paths show at once, and a 5,000-file selection costs 7 updates of
+#: the (validated, observed) ``paths`` list instead of 100.
+PATHS_FIRST_PUBLISH = 50
 #: How often, at most, a growing listing publishes its count.
 PROGRESS_INTERVAL = 0.25
 
@@ -688,19 +690,19 @@ class BrowserModel:
             return
         destinations = self._destinations()
         found: dict[str, str] = {}
-        since_progress = 0
-        for replicas in self.service.replicas(
+        next_publish = PATHS_FIRST_PUBLISH
+        stream = self.service.replicas(
             [(f.scope, f.name) for f in unknown], self.settings.destination_rse
-        ):
+        )
+        for located_count, replicas in enumerate(stream, start=1):
             for rse, pfns in replicas.pfns.items():
                 if rse in destinations and pfns:
                     found[replicas.did] = pfn_to_local_path(
                         pfns[0], mount, self.settings.path_begins_at
                     )
                     break
-            since_progress += 1
-            if on_progress is not None and since_progress >= PATHS_PROGRESS_EVERY:
-                since_progress = 0
+            if on_progress is not None and located_count >= next_publish:
+                next_publish *= 2
                 with self._lock:
                     self._local_path.update(found)
                 on_progress()
