@@ -165,6 +165,23 @@ def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
         yield items[start : start + size]
 
 
+def upload_item(
+    path: Path, rse: str, scope: str, name: str, dataset: str | None = None
+) -> dict[str, Any]:
+    """One item for ``UploadClient.upload``: a file, optionally into a dataset of its scope.
+    ``register_after_upload``: non-admin accounts may not change replica states."""
+    item: dict[str, Any] = {
+        "path": str(path),
+        "rse": rse,
+        "did_scope": scope,
+        "did_name": name,
+        "register_after_upload": True,
+    }
+    if dataset is not None:
+        item.update(dataset_scope=scope, dataset_name=dataset)
+    return item
+
+
 def seed_infrastructure(client: Any, layout: SandboxLayout, passwords: dict[str, str]) -> None:
     for account in USER_ACCOUNTS:
         client.add_account(account, "USER", f"{account}@example.org")
@@ -260,17 +277,7 @@ def seed_files(client: Any, layout: SandboxLayout, json_metadata: bool) -> None:
             name = f"{dataset.split('.')[1]}.{dataset.rsplit('.', 1)[-1]}._{number + 1:06d}.csv"
             path = layout.payload_dir / scope / name
             _write_event_table(path, seed=index * 100 + number, events=200 + 50 * number)
-            items.append(
-                {
-                    "path": str(path),
-                    "rse": rse,
-                    "did_scope": scope,
-                    "did_name": name,
-                    "dataset_scope": scope,
-                    "dataset_name": dataset,
-                    "register_after_upload": True,
-                }
-            )
+            items.append(upload_item(path, rse, scope, name, dataset))
         uploader.upload(items)
         # Rucio lets `events` be set on files only; the dataset's other keys go on it.
         events = int(meta["events"])
@@ -302,17 +309,7 @@ def seed_files(client: Any, layout: SandboxLayout, json_metadata: bool) -> None:
     files = list(client.list_files(scope, name))[:2]
     for item in files:
         path = next(layout.payload_dir.joinpath(scope).glob(item["name"]))
-        uploader.upload(
-            [
-                {
-                    "path": str(path),
-                    "rse": DESTINATION_RSE,
-                    "did_scope": scope,
-                    "did_name": item["name"],
-                    "register_after_upload": True,
-                }
-            ]
-        )
+        uploader.upload([upload_item(path, DESTINATION_RSE, scope, item["name"])])
     _log("replicated and partial datasets prepared")
 
 
@@ -326,17 +323,8 @@ def seed_user_files(client: Any, layout: SandboxLayout) -> None:
     for number in range(2):
         path = layout.payload_dir / "user.alice" / f"histograms_{number}.csv"
         _write_event_table(path, seed=9000 + number, events=100)
-        items.append(
-            {
-                "path": str(path),
-                "rse": SCRATCH_RSE,
-                "did_scope": "user.alice",
-                "did_name": f"user.alice.analysis.v1.histograms_{number}.csv",
-                "dataset_scope": "user.alice",
-                "dataset_name": "user.alice.analysis.v1",
-                "register_after_upload": True,
-            }
-        )
+        name = f"user.alice.analysis.v1.histograms_{number}.csv"
+        items.append(upload_item(path, SCRATCH_RSE, "user.alice", name, "user.alice.analysis.v1"))
     uploader.upload(items)
     _log("user.alice analysis output uploaded")
 

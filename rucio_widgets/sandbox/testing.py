@@ -19,6 +19,7 @@ from typing import Any
 
 from .layout import DEFAULT_ACCOUNT, SCRATCH_RSE, SandboxLayout
 from .manager import Sandbox
+from .seed import upload_item
 
 
 def adler32_of(path: Path) -> str:
@@ -106,17 +107,7 @@ class SandboxSession:
             name = f"{dataset}.file_{number}.dat"
             path = folder / name
             path.write_bytes(os.urandom(size + number))
-            items.append(
-                {
-                    "path": str(path),
-                    "rse": rse,
-                    "did_scope": scope,
-                    "did_name": name,
-                    "dataset_scope": scope,
-                    "dataset_name": dataset,
-                    "register_after_upload": True,
-                }
-            )
+            items.append(upload_item(path, rse, scope, name, dataset))
             dids.append(f"{scope}:{name}")
             paths.append(path)
         UploadClient(_client=client).upload(items)
