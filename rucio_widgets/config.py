@@ -150,19 +150,12 @@ class Credentials:
     token_env: str | None = None
 
     def __repr__(self) -> str:
-        shown = [f"username={self.username!r}"] if self.username else []
-        for name in (
-            "password",
-            "client_cert",
-            "client_key",
-            "client_proxy",
-            "token",
-            "token_file",
-        ):
-            if getattr(self, name):
-                shown.append(f"{name}=<hidden>")
-        if self.token_env:
-            shown.append(f"token_env={self.token_env!r}")
+        # Every field declared with repr=False is a secret: say only that it is set.
+        shown = []
+        for spec in fields(self):
+            value = getattr(self, spec.name)
+            if value:
+                shown.append(f"{spec.name}={value!r}" if spec.repr else f"{spec.name}=<hidden>")
         return f"Credentials({', '.join(shown)})"
 
     __str__ = __repr__

@@ -133,23 +133,27 @@ def _sign(builder: x509.CertificateBuilder, key: Key) -> x509.Certificate:
     return builder.sign(key, hashes.SHA256())
 
 
+#: Signing and key exchange, never certificate signing: end-entity certificates and proxies.
+_END_ENTITY_KEY_USAGE = x509.KeyUsage(
+    digital_signature=True,
+    content_commitment=False,
+    key_encipherment=True,
+    data_encipherment=False,
+    key_agreement=False,
+    key_cert_sign=False,
+    crl_sign=False,
+    encipher_only=False,
+    decipher_only=False,
+)
+
+
 def _end_entity_usage(
     builder: x509.CertificateBuilder, eku: ObjectIdentifier
 ) -> x509.CertificateBuilder:
     return (
         builder.add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=True,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
+            _END_ENTITY_KEY_USAGE,
             critical=True,
         )
         .add_extension(x509.ExtendedKeyUsage([eku]), critical=False)
@@ -331,17 +335,7 @@ class Maker:
                 serial=number,
             )
             .add_extension(
-                x509.KeyUsage(
-                    digital_signature=True,
-                    content_commitment=False,
-                    key_encipherment=True,
-                    data_encipherment=False,
-                    key_agreement=False,
-                    key_cert_sign=False,
-                    crl_sign=False,
-                    encipher_only=False,
-                    decipher_only=False,
-                ),
+                _END_ENTITY_KEY_USAGE,
                 critical=True,
             )
             .add_extension(x509.UnrecognizedExtension(PROXY_CERT_INFO, proxy_info), critical=True)
