@@ -1,4 +1,5 @@
-"""Unit tests of rucio_widgets.dids: DIDs, queries, filters, sizes; equivalence with the CLI."""
+"""Unit tests of rucio_widgets.dids and .filters: DIDs, queries, filters, sizes; equivalence
+with the CLI."""
 
 from __future__ import annotations
 
@@ -9,26 +10,22 @@ import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
-from rucio_widgets import dids
-from rucio_widgets.dids import (
+from rucio_widgets import words
+from rucio_widgets.dids import DID, InvalidDIDError, has_wildcard, parse_did, parse_query
+from rucio_widgets.filters import (
     COLUMN_KEYS,
-    DID,
     DID_TYPES,
     FILTER_OPERATORS,
     Condition,
     FilterSyntaxError,
     FilterValue,
-    InvalidDIDError,
     custom_filter_keys,
     filter_keys,
-    format_bytes,
     format_filters,
-    has_wildcard,
-    parse_did,
     parse_filters,
-    parse_query,
     to_rucio_filters,
 )
+from rucio_widgets.words import format_bytes
 
 try:
     from rucio.common import exception as rucio_exception
@@ -376,7 +373,7 @@ INVALID_FILTERS: list[tuple[str, str]] = [
     ("a=x'y'", "is not understood"),
     ("a='x' 'y'", "is not understood"),
     # semantic checks
-    ("type=foo", "Filter `type=foo`: write type=all|collection|container|dataset|file"),
+    ("type=foo", "Filter `type=foo`: write type=all|container|dataset|file|collection"),
     ("type!=dataset", "write type=all|"),
     ("type=1", "write type=all|"),
     ("a>x*", "Filter `a>x*`: wildcards (`*`, `%`) work only with = and !=, e.g. a=abc*"),
@@ -620,7 +617,9 @@ def test_to_rucio_filters_did_type(
 
 @pytest.mark.parametrize("did_type", ["folder", "", "datasets"])
 def test_to_rucio_filters_invalid_did_type(did_type: str) -> None:
-    with pytest.raises(ValueError, match="did_type must be one of all, collection"):
+    with pytest.raises(
+        ValueError, match="did_type must be one of all, container, dataset, file, collection"
+    ):
         to_rucio_filters([], did_type)
 
 
@@ -867,9 +866,9 @@ def test_format_bytes(n: int | None, text: str) -> None:
 @given(st.integers(min_value=1000, max_value=10**26))
 def test_format_bytes_is_within_a_unit(n: int) -> None:
     number, unit = format_bytes(n).split(" ")
-    assert unit in dids._UNITS
+    assert unit in words._UNITS
     assert 1.0 <= float(number) < 1000.0
     assert (
-        abs(float(number) * 1000 ** (dids._UNITS.index(unit) + 1) - n)
-        <= 0.05 * 1000 ** (dids._UNITS.index(unit) + 1) + 1e-9 * n
+        abs(float(number) * 1000 ** (words._UNITS.index(unit) + 1) - n)
+        <= 0.05 * 1000 ** (words._UNITS.index(unit) + 1) + 1e-9 * n
     )
