@@ -1,47 +1,39 @@
-// The message kinds and payload shapes shared with rucio_widgets/protocol.py.
-//
-// The view sends intents (search, page, details, make available) as custom messages and
-// Python answers with pages and deltas.  Synced traits carry only small state.  Keep this
-// file in step with protocol.py: same names, same shapes.
+// GENERATED from rucio_widgets/protocol.py by scripts/gen_protocol.py: do not edit.
+// Change protocol.py and run `python scripts/gen_protocol.py`; a test fails when this
+// file is stale.
 
-// --- view -> Python -------------------------------------------------------------------
-export const MSG_SEARCH = "search"; // {type, query, did_type, filters}
-export const MSG_PAGE = "page"; // {type, request_id, source, offset, limit}
-export const MSG_DETAILS = "details"; // {type, request_id, did}
-export const MSG_LOAD_MORE = "load_more"; // {type}
-export const MSG_SELECT_ALL = "select_all"; // {type}: every loaded search result
-// {type, dids}: [] means the selection; {type, dids, options} with the rule options the
-// user set in the view (MakeOptions in options.js: rse_expression?, lifetime_days?,
-// grouping?, asynchronous?, comment?), never an empty options object.
-export const MSG_MAKE_AVAILABLE = "make_available";
-export const MSG_CANCEL_DOWNLOAD = "cancel_download"; // {type, did}: stop a DOWNLOADING DID
-export const MSG_CANCEL = "cancel"; // {type}: stop the search in flight
-// {type, request_id, account, username, password} (userpass), {type, request_id, token}
-// (oidc, a pasted token) or {type, request_id} (x509, x509_proxy, or oidc with no pasted
-// token: try again with the configured credentials).  Python answers with a SignInReply.
-export const MSG_SIGN_IN = "sign_in";
-export const MSG_SIGN_OUT = "sign_out"; // {type}
+/** Rows the view asks for in one page request; Python reads this many ahead of the view. */
+export const PAGE_SIZE = 100;
 
-// --- Python -> view -------------------------------------------------------------------
-// MSG_PAGE, MSG_DETAILS and MSG_SIGN_IN replies reuse the request's type and request_id.
-export const MSG_STATUS = "status"; // {type, updates: {did: RowStatus}}
-
-/** `source` of a page: the search results, or the content of one collection (its DID). */
-export const RESULTS_SOURCE = "results";
+/** Upper bound on rows in one page reply, whatever the view asks for: keeps each comm message small (a row is about 150 bytes of JSON, so 200 rows stay near 30 KB). */
+export const MAX_PAGE_ROWS = 200;
 
 /** @typedef {"all" | "container" | "dataset" | "file" | "collection"} DidType */
-/** @type {readonly DidType[]} */
-export const DID_TYPES = ["all", "container", "dataset", "file", "collection"];
 
+/** The DID types a search can ask for (`did_type` trait, `type=` filter). @type {readonly DidType[]} */
+export const DID_TYPES = Object.freeze(["all", "container", "dataset", "file", "collection"]);
+
+/** @typedef {"AVAILABLE" | "PARTIALLY_AVAILABLE" | "REPLICATING" | "STUCK" | "NOT_AVAILABLE" | "EMPTY" | "DOWNLOADING" | "FAILED"} Status */
+
+/** Availability vocabulary, shared with the Rucio JupyterLab extension where it has one. */
 export const AVAILABLE = "AVAILABLE";
+
 export const PARTIALLY_AVAILABLE = "PARTIALLY_AVAILABLE";
+
 export const REPLICATING = "REPLICATING";
+
 export const STUCK = "STUCK";
+
 export const NOT_AVAILABLE = "NOT_AVAILABLE";
+
 export const EMPTY = "EMPTY";
+
 export const DOWNLOADING = "DOWNLOADING";
+
 export const FAILED = "FAILED";
-export const STATUSES = [
+
+/** @type {readonly Status[]} */
+export const STATUSES = Object.freeze([
   AVAILABLE,
   PARTIALLY_AVAILABLE,
   REPLICATING,
@@ -50,134 +42,365 @@ export const STATUSES = [
   EMPTY,
   DOWNLOADING,
   FAILED,
-];
+]);
 
-/** Rows the view asks for in one page request. */
-export const PAGE_LIMIT = 100;
-/** Python's cap on rows in one page reply, whatever the view asks for. */
-export const MAX_PAGE_ROWS = 200;
+/** `auth` trait states; `{}` (no state) means not known yet, shown as signed in. */
+export const SIGNED_IN = "signed_in";
+
+/** No or rejected credentials: the panel shows the sign-in form. */
+export const SIGNED_OUT = "signed_out";
+
+/** The credentials ran out and cannot be renewed here: sign in again. */
+export const EXPIRED = "expired";
+
+/** `source` of a page: the search results, or the content of one collection (its DID). */
+export const RESULTS_SOURCE = "results";
+
+/** @typedef {"DATASET" | "ALL" | "NONE"} Grouping */
+
+/** @type {readonly Grouping[]} */
+export const GROUPINGS = Object.freeze(["DATASET", "ALL", "NONE"]);
+
+export const MSG_SEARCH = "search";
+
+export const MSG_PAGE = "page";
+
+export const MSG_DETAILS = "details";
+
+export const MSG_LOAD_MORE = "load_more";
+
+export const MSG_SELECT_ALL = "select_all";
+
+export const MSG_CANCEL = "cancel";
+
+export const MSG_CANCEL_REQUEST = "cancel_request";
+
+export const MSG_MAKE_AVAILABLE = "make_available";
+
+export const MSG_CANCEL_DOWNLOAD = "cancel_download";
+
+export const MSG_SIGN_IN = "sign_in";
+
+export const MSG_SIGN_OUT = "sign_out";
+
+/** Availability deltas: `StatusMessage`. */
+export const MSG_STATUS = "status";
 
 /**
+ * An error as the panel shows it (the `error` trait, and `error` of a reply).
+ * @typedef {object} PanelError
+ * @property {string} [message] what went wrong, in the user's words
+ * @property {string} [hint] what to do next
+ * @property {string} [kind] the Python exception's class name, e.g. InvalidQueryError
+ */
+
+/**
+ * Availability of one row (a file, dataset or container).
  * @typedef {object} RowStatus
- * @property {string} status one of STATUSES
- * @property {number} [available] files available (collections)
- * @property {number} [total] files in total (collections)
+ * @property {Status} [status]
+ * @property {number} [available] files available (collections, transfers)
+ * @property {number} [total] files in total (collections, transfers)
  * @property {string} [message] why STUCK / FAILED
  */
 
 /**
+ * One DID of a listing.
  * @typedef {object} Row
  * @property {string} did "scope:name"
  * @property {"FILE" | "DATASET" | "CONTAINER"} type
  * @property {number | null} bytes
- * @property {number | null} length number of files; null when unknown (open dataset)
+ * @property {number | null} length number of files; null when unknown (an open dataset)
  * @property {RowStatus | null} status null until known
  */
 
 /**
+ * Options of make_available: only what the user set (replica mode).
+ * @typedef {object} MakeOptions
+ * @property {string} [rse_expression]
+ * @property {number} [lifetime_days] a whole number of days, 1 or more
+ * @property {Grouping} [grouping] absent for DATASET
+ * @property {boolean} [asynchronous] absent unless true
+ * @property {string} [comment]
+ */
+
+/**
+ * One RSE's copy of a DID, in the details pane.
+ * @typedef {object} ReplicaInfo
+ * @property {string} rse
+ * @property {string} state
+ * @property {string | null} path local path when the replica is on the destination
+ * @property {string | null} [pfn] the replica's PFN (files)
+ * @property {number | null} [available] files available on the RSE (collections)
+ * @property {number | null} [total] files of the collection (collections)
+ */
+
+/**
+ * One replication rule, with its lock counts.
+ * @typedef {object} RuleInfo
+ * @property {string} id
+ * @property {string} rse_expression
+ * @property {string} state OK, REPLICATING, STUCK, SUSPENDED, WAITING_APPROVAL, INJECT
+ * @property {string} account
+ * @property {number} locks_ok
+ * @property {number} locks_replicating
+ * @property {number} locks_stuck
+ * @property {string | null} expires_at ISO 8601 UTC; null: never
+ * @property {string | null} error
+ * @property {string | null} url the rule in the Rucio web UI, when one is configured
+ */
+
+/**
+ * Start a search; it replaces the one in flight.
+ * @typedef {object} SearchRequest
+ * @property {"search"} type
+ * @property {number} request_id
+ * @property {string} query scope:name with * wildcards
+ * @property {DidType} did_type
+ * @property {string} filters the filter grammar of rucio_widgets/filters.py
+ */
+
+/**
+ * Rows of a listing, from offset.
  * @typedef {object} PageRequest
  * @property {"page"} type
  * @property {number} request_id
  * @property {string} source RESULTS_SOURCE or a collection's DID
  * @property {number} offset
- * @property {number} limit
+ * @property {number} limit at most MAX_PAGE_ROWS are sent
  */
 
 /**
- * @typedef {object} PageReply
- * @property {"page"} type
- * @property {number} request_id
- * @property {string} source
- * @property {number} offset
- * @property {Row[]} rows
- * @property {number | null} [total] number of rows when the listing is complete
- * @property {boolean} complete
- * @property {string} [error]
- */
-
-/**
- * @typedef {object} ReplicaInfo
- * @property {string} rse
- * @property {string} state
- * @property {string | null} path local path when the replica is on the destination
- */
-
-/**
- * @typedef {object} RuleInfo
- * @property {string} id
- * @property {string} rse_expression
- * @property {string} state
- * @property {string} account
- * @property {number} locks_ok
- * @property {number} locks_replicating
- * @property {number} locks_stuck
- * @property {string | null} expires_at
- * @property {string | null} error
- * @property {string | null} [url] the rule in the Rucio web UI, when one is configured
- */
-
-/**
- * @typedef {object} DetailsReply
+ * Metadata, replicas and rules of one DID.
+ * @typedef {object} DetailsRequest
  * @property {"details"} type
  * @property {number} request_id
  * @property {string} did
- * @property {string | null} [did_url] the DID in the Rucio web UI, when one is configured
- * @property {Record<string, unknown>} [metadata]
- * @property {ReplicaInfo[]} [replicas]
- * @property {RuleInfo[]} [rules]
- * @property {string} [error]
  */
 
 /**
+ * Read PAGE_SIZE more search results.
+ * @typedef {object} LoadMoreRequest
+ * @property {"load_more"} type
+ * @property {number} request_id
+ */
+
+/**
+ * Add every loaded search result to the selection.
+ * @typedef {object} SelectAllRequest
+ * @property {"select_all"} type
+ * @property {number} request_id
+ */
+
+/**
+ * Stop the search in flight.
+ * @typedef {object} CancelRequest
+ * @property {"cancel"} type
+ * @property {number} request_id
+ */
+
+/**
+ * Give up a request in flight; it is then answered with a CancelledError.
+ * @typedef {object} CancelRequestRequest
+ * @property {"cancel_request"} type
+ * @property {number} request_id
+ * @property {number} target the request_id of the request to cancel
+ */
+
+/**
+ * Make DIDs available: a rule (replica mode) or a download (download mode).
+ * @typedef {object} MakeAvailableRequest
+ * @property {"make_available"} type
+ * @property {number} request_id
+ * @property {string[]} dids [] means the selection
+ * @property {MakeOptions} [options] never an empty object
+ */
+
+/**
+ * Stop a DOWNLOADING DID.
+ * @typedef {object} CancelDownloadRequest
+ * @property {"cancel_download"} type
+ * @property {number} request_id
+ * @property {string} did
+ */
+
+/**
+ * Sign in: userpass sends account?, username, password; oidc a pasted token or none (try the configured token file again); x509 and x509_proxy nothing (try again).
+ * @typedef {object} SignInRequest
+ * @property {"sign_in"} type
+ * @property {number} request_id
+ * @property {string} [account]
+ * @property {string} [username]
+ * @property {string} [password] in this message only: never a trait, never logged
+ * @property {string} [token] in this message only: never a trait, never logged
+ */
+
+/**
+ * Forget the credentials given in this kernel.
+ * @typedef {object} SignOutRequest
+ * @property {"sign_out"} type
+ * @property {number} request_id
+ */
+
+/**
+ * The reply every request gets: its type and request_id, and `error` when the work failed or was cancelled. A reply with `error` carries nothing else; a reply without carries its kind's answer (`PageAnswer` ...).
+ * @typedef {object} Reply
+ * @property {string} type the request's type
+ * @property {number} request_id
+ * @property {PanelError} [error] set when the work failed or was cancelled
+ */
+
+/**
+ * The search started (results follow through results_state and pages).
+ * @typedef {object} SearchAnswer
+ * @property {number} generation the results_state generation of this search
+ */
+
+/**
+ * The reply to a search.
+ * @typedef {object} SearchReply
+ * @property {string} type the request's type
+ * @property {number} request_id
+ * @property {PanelError} [error] set when the work failed or was cancelled
+ * @property {number} generation the results_state generation of this search
+ */
+
+/**
+ * Rows of a listing.
+ * @typedef {object} PageAnswer
+ * @property {string} source
+ * @property {number} offset
+ * @property {Row[]} rows
+ * @property {number | null} total number of rows when the listing is complete, else null
+ * @property {boolean} complete
+ */
+
+/**
+ * The reply to a page request.
+ * @typedef {object} PageReply
+ * @property {string} type the request's type
+ * @property {number} request_id
+ * @property {PanelError} [error] set when the work failed or was cancelled
+ * @property {string} source
+ * @property {number} offset
+ * @property {Row[]} rows
+ * @property {number | null} total number of rows when the listing is complete, else null
+ * @property {boolean} complete
+ */
+
+/**
+ * Metadata, replicas and rules of one DID.
+ * @typedef {object} DetailsAnswer
+ * @property {string} did
+ * @property {string | null} did_url the DID in the Rucio web UI, when one is configured
+ * @property {"FILE" | "DATASET" | "CONTAINER"} did_type
+ * @property {Record<string, unknown>} metadata
+ * @property {ReplicaInfo[]} replicas
+ * @property {RuleInfo[]} rules
+ */
+
+/**
+ * The reply to a details request.
+ * @typedef {object} DetailsReply
+ * @property {string} type the request's type
+ * @property {number} request_id
+ * @property {PanelError} [error] set when the work failed or was cancelled
+ * @property {string} did
+ * @property {string | null} did_url the DID in the Rucio web UI, when one is configured
+ * @property {"FILE" | "DATASET" | "CONTAINER"} did_type
+ * @property {Record<string, unknown>} metadata
+ * @property {ReplicaInfo[]} replicas
+ * @property {RuleInfo[]} rules
+ */
+
+/**
+ * Rucio has the requests (rules created or reused, downloads queued).
+ * @typedef {object} MakeAvailableAnswer
+ * @property {string[]} requested the DIDs requested
+ */
+
+/**
+ * The reply to make_available.
+ * @typedef {object} MakeAvailableReply
+ * @property {string} type the request's type
+ * @property {number} request_id
+ * @property {PanelError} [error] set when the work failed or was cancelled
+ * @property {string[]} requested the DIDs requested
+ */
+
+/**
+ * Whether Rucio accepted the credentials.
+ * @typedef {object} SignInAnswer
+ * @property {boolean} ok
+ * @property {string} message why not, in the user's words
+ */
+
+/**
+ * The reply to sign_in.
+ * @typedef {object} SignInReply
+ * @property {string} type the request's type
+ * @property {number} request_id
+ * @property {PanelError} [error] set when the work failed or was cancelled
+ * @property {boolean} ok
+ * @property {string} message why not, in the user's words
+ */
+
+/**
+ * Availability deltas (not a reply).
  * @typedef {object} StatusMessage
  * @property {"status"} type
  * @property {Record<string, RowStatus>} updates
  */
 
 /**
- * Synced traits read by the view.
+ * The `results_state` trait.
  * @typedef {object} ResultsState
  * @property {number} generation a new value means a new search
  * @property {number} loaded rows Python has read so far
  * @property {boolean} complete
- *
+ */
+
+/**
+ * The `paths_state` trait.
  * @typedef {object} PathsState
- * @property {number} files
- * @property {number} available
- * @property {number} pending
- *
+ * @property {number} files files in the selection
+ * @property {number} available of which have a local path
+ * @property {number} pending of which are still being located
+ */
+
+/**
+ * The `info` trait: what the status bar shows.
  * @typedef {object} Info
  * @property {string} server
  * @property {string} account
  * @property {"replica" | "download"} mode
  * @property {string} destination
- * @property {string} [vo]
- * @property {string} [webui] the Rucio web UI's URL, "" when not configured
+ * @property {string} webui the Rucio web UI's URL, "" when not configured
  */
 
-/** `auth` trait states; `{}` (no state) means not known yet, shown as signed in. */
-export const SIGNED_IN = "signed_in";
-export const SIGNED_OUT = "signed_out"; // no or rejected credentials: the sign-in form
-export const EXPIRED = "expired"; // the credentials ran out and cannot be renewed here
-
 /**
- * The synced `auth` trait.  Never holds a secret.
+ * The `auth` trait. Never holds a secret (no password, token, key path).
  * @typedef {object} AuthState
  * @property {"signed_in" | "signed_out" | "expired"} [state]
- * @property {"userpass" | "x509" | "x509_proxy" | "oidc"} [auth_type]
+ * @property {string} [auth_type] userpass | x509 | x509_proxy | oidc (a token from a file or variable)
  * @property {string} [account]
  * @property {string} [username] userpass identity, to prefill the form
  * @property {string | null} [expires_at] ISO 8601 UTC, when known
  * @property {string} [message] why signed out, in the user's words
- *
- * One entry of the synced `instances` trait; `instance` holds the current one's name.
+ */
+
+/**
+ * One entry of the `instances` trait; `instance` holds the current one's name.
  * @typedef {object} InstanceInfo
  * @property {string} name
  * @property {string} display_name
- *
- * @typedef {object} SignInReply
- * @property {"sign_in"} type
- * @property {number} request_id
- * @property {boolean} ok
- * @property {string} [message]
+ */
+
+/**
+ * The request kinds and their payloads; the widget's handler table covers exactly these.
+ * @typedef {{search: SearchRequest, page: PageRequest, details: DetailsRequest, load_more: LoadMoreRequest, select_all: SelectAllRequest, cancel: CancelRequest, cancel_request: CancelRequestRequest, make_available: MakeAvailableRequest, cancel_download: CancelDownloadRequest, sign_in: SignInRequest, sign_out: SignOutRequest}} Requests
+ */
+
+/**
+ * The reply each request kind gets (`Reply` alone: an acknowledgement).
+ * @typedef {{search: SearchReply, page: PageReply, details: DetailsReply, load_more: Reply, select_all: Reply, cancel: Reply, cancel_request: Reply, make_available: MakeAvailableReply, cancel_download: Reply, sign_in: SignInReply, sign_out: Reply}} Replies
  */

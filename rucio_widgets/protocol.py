@@ -1,53 +1,59 @@
-"""The message kinds and payload shapes shared by ``widget.py`` and ``js/protocol.js``.
+"""The ONE source of the widget's message protocol: kinds, payloads, replies, sizes.
 
-Data flows one way: the view sends *intents* (search, page, details, make available) as
-custom messages; the widget hands them to the model; the model answers with pages and
-deltas.  Synced traitlets carry only small state (query, selection, flags); listings never
+``js/protocol.js`` is generated from this file (``python scripts/gen_protocol.py``), and
+``tests/unit/test_protocol.py`` fails when the generated file is stale: never edit the
+JavaScript copy by hand.
+
+Data flows one way. The view sends *requests* (search, page, details, make available ...)
+as custom messages; the widget looks each one up in its handler table and calls the model;
+the model answers with replies, deltas (``status``) and small synced traits. Listings never
 travel as one trait, because synced state is saved into every notebook.
 
-Every request that expects an answer carries a ``request_id`` chosen by the view; the reply
-repeats it, and the widget always replies, with ``error`` set when the work failed.
+Every request carries a ``request_id`` chosen by the view, and gets exactly ONE reply: a
+message of the request's own ``type`` with the same ``request_id``, carrying the reply's
+payload, or ``error`` when the work failed or was cancelled (``cancel_request``).
 """
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict
+from typing import Final, Literal
 
-# --- view -> Python -----------------------------------------------------------------------
-MSG_SEARCH = "search"  # {type, query, did_type, filters}
-MSG_PAGE = "page"  # {type, request_id, source, offset, limit}
-MSG_DETAILS = "details"  # {type, request_id, did}
-MSG_LOAD_MORE = "load_more"  # {type}
-MSG_SELECT_ALL = "select_all"  # {type}: every loaded search result
-MSG_MAKE_AVAILABLE = "make_available"  # {type, dids}: [] means the selection
-MSG_CANCEL = "cancel"  # {type}: stop the search in flight
-MSG_CANCEL_DOWNLOAD = "cancel_download"  # {type, did}
-#: Options a make_available message may carry (replica mode).
-MAKE_OPTIONS = ("rse_expression", "lifetime_days", "grouping", "asynchronous", "comment")
+from typing_extensions import NotRequired, TypedDict
 
-MSG_SIGN_IN = "sign_in"  # {type, request_id, account?, username?, password?, token?}
-MSG_SIGN_OUT = "sign_out"  # {type}
+# --- sizes ----------------------------------------------------------------------------------
 
-# --- Python -> view -----------------------------------------------------------------------
-# MSG_PAGE and MSG_DETAILS replies reuse the request's type and request_id.
-MSG_STATUS = "status"  # {type, updates: {did: RowStatus}}: availability deltas
+#: Rows the view asks for in one page request; Python reads this many ahead of the view.
+PAGE_SIZE = 100
+#: Upper bound on rows in one page reply, whatever the view asks for: keeps each comm
+#: message small (a row is about 150 bytes of JSON, so 200 rows stay near 30 KB).
+MAX_PAGE_ROWS = 200
 
-#: ``source`` of a page: the search results, or the content of one collection.
-RESULTS_SOURCE = "results"
+# --- vocabularies ---------------------------------------------------------------------------
 
 DidType = Literal["all", "container", "dataset", "file", "collection"]
-DID_TYPES: tuple[str, ...] = ("all", "container", "dataset", "file", "collection")
+#: The DID types a search can ask for (``did_type`` trait, ``type=`` filter).
+DID_TYPES: tuple[DidType, ...] = ("all", "container", "dataset", "file", "collection")
 
+Status = Literal[
+    "AVAILABLE",
+    "PARTIALLY_AVAILABLE",
+    "REPLICATING",
+    "STUCK",
+    "NOT_AVAILABLE",
+    "EMPTY",
+    "DOWNLOADING",
+    "FAILED",
+]
 #: Availability vocabulary, shared with the Rucio JupyterLab extension where it has one.
-AVAILABLE = "AVAILABLE"
-PARTIALLY_AVAILABLE = "PARTIALLY_AVAILABLE"
-REPLICATING = "REPLICATING"
-STUCK = "STUCK"
-NOT_AVAILABLE = "NOT_AVAILABLE"
-EMPTY = "EMPTY"
-DOWNLOADING = "DOWNLOADING"
-FAILED = "FAILED"
-STATUSES: tuple[str, ...] = (
+AVAILABLE: Final = "AVAILABLE"
+PARTIALLY_AVAILABLE: Final = "PARTIALLY_AVAILABLE"
+REPLICATING: Final = "REPLICATING"
+STUCK: Final = "STUCK"
+NOT_AVAILABLE: Final = "NOT_AVAILABLE"
+EMPTY: Final = "EMPTY"
+DOWNLOADING: Final = "DOWNLOADING"
+FAILED: Final = "FAILED"
+STATUSES: tuple[Status, ...] = (
     AVAILABLE,
     PARTIALLY_AVAILABLE,
     REPLICATING,
@@ -58,84 +64,315 @@ STATUSES: tuple[str, ...] = (
     FAILED,
 )
 
+#: ``auth`` trait states; ``{}`` (no state) means not known yet, shown as signed in.
+SIGNED_IN: Final = "signed_in"
+#: No or rejected credentials: the panel shows the sign-in form.
+SIGNED_OUT: Final = "signed_out"
+#: The credentials ran out and cannot be renewed here: sign in again.
+EXPIRED: Final = "expired"
+
+#: ``source`` of a page: the search results, or the content of one collection (its DID).
+RESULTS_SOURCE = "results"
+
+#: Rule grouping of make_available's options; the first is Rucio's default.
+Grouping = Literal["DATASET", "ALL", "NONE"]
+GROUPINGS: tuple[Grouping, ...] = ("DATASET", "ALL", "NONE")
+
+# --- request kinds: view -> Python ------------------------------------------------------------
+
+MSG_SEARCH = "search"
+MSG_PAGE = "page"
+MSG_DETAILS = "details"
+MSG_LOAD_MORE = "load_more"
+MSG_SELECT_ALL = "select_all"
+MSG_CANCEL = "cancel"
+MSG_CANCEL_REQUEST = "cancel_request"
+MSG_MAKE_AVAILABLE = "make_available"
+MSG_CANCEL_DOWNLOAD = "cancel_download"
+MSG_SIGN_IN = "sign_in"
+MSG_SIGN_OUT = "sign_out"
+
+# --- messages: Python -> view ---------------------------------------------------------------
+
+#: Availability deltas: ``StatusMessage``.
+MSG_STATUS = "status"
+
+
+# --- shapes shared by requests, replies and traits ----------------------------------------------
+
+
+class PanelError(TypedDict, total=False):
+    """An error as the panel shows it (the ``error`` trait, and ``error`` of a reply)."""
+
+    message: str  # what went wrong, in the user's words
+    hint: str  # what to do next
+    kind: str  # the Python exception's class name, e.g. InvalidQueryError
+
 
 class RowStatus(TypedDict, total=False):
-    status: str  # one of STATUSES
-    available: int  # files available (collections)
-    total: int  # files in total (collections)
+    """Availability of one row (a file, dataset or container)."""
+
+    status: Status
+    available: int  # files available (collections, transfers)
+    total: int  # files in total (collections, transfers)
     message: str  # why STUCK / FAILED
 
 
 class Row(TypedDict):
+    """One DID of a listing."""
+
     did: str  # "scope:name"
-    type: str  # "FILE" | "DATASET" | "CONTAINER"
+    type: Literal["FILE", "DATASET", "CONTAINER"]
     bytes: int | None
-    length: int | None  # number of files; None when unknown (open dataset)
-    status: RowStatus | None  # None until known
+    length: int | None  # number of files; null when unknown (an open dataset)
+    status: RowStatus | None  # null until known
 
 
-class PageRequest(TypedDict):
-    type: str
-    request_id: int
-    source: str  # RESULTS_SOURCE or a collection's DID
-    offset: int
-    limit: int
+class MakeOptions(TypedDict, total=False):
+    """Options of make_available: only what the user set (replica mode)."""
 
-
-class PageReply(TypedDict, total=False):
-    type: str
-    request_id: int
-    source: str
-    offset: int
-    rows: list[Row]
-    total: int | None  # number of rows when the listing is complete, else None
-    complete: bool
-    error: str
+    rse_expression: str
+    lifetime_days: int  # a whole number of days, 1 or more
+    grouping: Grouping  # absent for DATASET
+    asynchronous: bool  # absent unless true
+    comment: str
 
 
 class ReplicaInfo(TypedDict):
+    """One RSE's copy of a DID, in the details pane."""
+
     rse: str
     state: str
     path: str | None  # local path when the replica is on the destination
+    pfn: NotRequired[str | None]  # the replica's PFN (files)
+    available: NotRequired[int | None]  # files available on the RSE (collections)
+    total: NotRequired[int | None]  # files of the collection (collections)
 
 
 class RuleInfo(TypedDict):
+    """One replication rule, with its lock counts."""
+
     id: str
     rse_expression: str
-    state: str
+    state: str  # OK, REPLICATING, STUCK, SUSPENDED, WAITING_APPROVAL, INJECT
     account: str
     locks_ok: int
     locks_replicating: int
     locks_stuck: int
-    expires_at: str | None
+    expires_at: str | None  # ISO 8601 UTC; null: never
     error: str | None
+    url: str | None  # the rule in the Rucio web UI, when one is configured
 
 
-class DetailsReply(TypedDict, total=False):
-    type: str
+# --- requests: view -> Python ------------------------------------------------------------------
+
+
+class SearchRequest(TypedDict):
+    """Start a search; it replaces the one in flight."""
+
+    type: Literal["search"]
+    request_id: int
+    query: str  # scope:name with * wildcards
+    did_type: DidType
+    filters: str  # the filter grammar of rucio_widgets/filters.py
+
+
+class PageRequest(TypedDict):
+    """Rows of a listing, from offset."""
+
+    type: Literal["page"]
+    request_id: int
+    source: str  # RESULTS_SOURCE or a collection's DID
+    offset: int
+    limit: int  # at most MAX_PAGE_ROWS are sent
+
+
+class DetailsRequest(TypedDict):
+    """Metadata, replicas and rules of one DID."""
+
+    type: Literal["details"]
     request_id: int
     did: str
+
+
+class LoadMoreRequest(TypedDict):
+    """Read PAGE_SIZE more search results."""
+
+    type: Literal["load_more"]
+    request_id: int
+
+
+class SelectAllRequest(TypedDict):
+    """Add every loaded search result to the selection."""
+
+    type: Literal["select_all"]
+    request_id: int
+
+
+class CancelRequest(TypedDict):
+    """Stop the search in flight."""
+
+    type: Literal["cancel"]
+    request_id: int
+
+
+class CancelRequestRequest(TypedDict):
+    """Give up a request in flight; it is then answered with a CancelledError."""
+
+    type: Literal["cancel_request"]
+    request_id: int
+    target: int  # the request_id of the request to cancel
+
+
+class MakeAvailableRequest(TypedDict):
+    """Make DIDs available: a rule (replica mode) or a download (download mode)."""
+
+    type: Literal["make_available"]
+    request_id: int
+    dids: list[str]  # [] means the selection
+    options: NotRequired[MakeOptions]  # never an empty object
+
+
+class CancelDownloadRequest(TypedDict):
+    """Stop a DOWNLOADING DID."""
+
+    type: Literal["cancel_download"]
+    request_id: int
+    did: str
+
+
+class SignInRequest(TypedDict):
+    """Sign in: userpass sends account?, username, password; oidc a pasted token or none
+    (try the configured token file again); x509 and x509_proxy nothing (try again)."""
+
+    type: Literal["sign_in"]
+    request_id: int
+    account: NotRequired[str]
+    username: NotRequired[str]
+    password: NotRequired[str]  # in this message only: never a trait, never logged
+    token: NotRequired[str]  # in this message only: never a trait, never logged
+
+
+class SignOutRequest(TypedDict):
+    """Forget the credentials given in this kernel."""
+
+    type: Literal["sign_out"]
+    request_id: int
+
+
+# --- replies: Python -> view -------------------------------------------------------------------
+
+
+class Reply(TypedDict):
+    """The reply every request gets: its type and request_id, and ``error`` when the work
+    failed or was cancelled. A reply with ``error`` carries nothing else; a reply without
+    carries its kind's answer (``PageAnswer`` ...)."""
+
+    type: str  # the request's type
+    request_id: int
+    error: NotRequired[PanelError]  # set when the work failed or was cancelled
+
+
+class SearchAnswer(TypedDict):
+    """The search started (results follow through results_state and pages)."""
+
+    generation: int  # the results_state generation of this search
+
+
+class SearchReply(Reply, SearchAnswer):
+    """The reply to a search."""
+
+
+class PageAnswer(TypedDict):
+    """Rows of a listing."""
+
+    source: str
+    offset: int
+    rows: list[Row]
+    total: int | None  # number of rows when the listing is complete, else null
+    complete: bool
+
+
+class PageReply(Reply, PageAnswer):
+    """The reply to a page request."""
+
+
+class DetailsAnswer(TypedDict):
+    """Metadata, replicas and rules of one DID."""
+
+    did: str
+    did_url: str | None  # the DID in the Rucio web UI, when one is configured
+    did_type: Literal["FILE", "DATASET", "CONTAINER"]
     metadata: dict[str, object]
     replicas: list[ReplicaInfo]
     rules: list[RuleInfo]
-    error: str
 
 
-#: Upper bound on rows in one page reply, whatever the view asks for: keeps each comm
-#: message small (a row is about 150 bytes of JSON, so 200 rows stay near 30 KB).
-MAX_PAGE_ROWS = 200
+class DetailsReply(Reply, DetailsAnswer):
+    """The reply to a details request."""
 
 
-#: ``auth`` trait states.
-SIGNED_IN = "signed_in"
-SIGNED_OUT = "signed_out"  # no or rejected credentials: the panel shows the sign-in form
-EXPIRED = "expired"  # the token ran out and cannot be renewed here: sign in again
+class MakeAvailableAnswer(TypedDict):
+    """Rucio has the requests (rules created or reused, downloads queued)."""
+
+    requested: list[str]  # the DIDs requested
+
+
+class MakeAvailableReply(Reply, MakeAvailableAnswer):
+    """The reply to make_available."""
+
+
+class SignInAnswer(TypedDict):
+    """Whether Rucio accepted the credentials."""
+
+    ok: bool
+    message: str  # why not, in the user's words
+
+
+class SignInReply(Reply, SignInAnswer):
+    """The reply to sign_in."""
+
+
+class StatusMessage(TypedDict):
+    """Availability deltas (not a reply)."""
+
+    type: Literal["status"]
+    updates: dict[str, RowStatus]
+
+
+# --- synced traits ---------------------------------------------------------------------------
+
+
+class ResultsState(TypedDict):
+    """The ``results_state`` trait."""
+
+    generation: int  # a new value means a new search
+    loaded: int  # rows Python has read so far
+    complete: bool
+
+
+class PathsState(TypedDict):
+    """The ``paths_state`` trait."""
+
+    files: int  # files in the selection
+    available: int  # of which have a local path
+    pending: int  # of which are still being located
+
+
+class Info(TypedDict):
+    """The ``info`` trait: what the status bar shows."""
+
+    server: str
+    account: str
+    mode: Literal["replica", "download"]
+    destination: str
+    webui: str  # the Rucio web UI's URL, "" when not configured
 
 
 class AuthState(TypedDict, total=False):
-    """The synced ``auth`` trait. Never holds a secret (no password, token, key path)."""
+    """The ``auth`` trait. Never holds a secret (no password, token, key path)."""
 
-    state: str  # SIGNED_IN | SIGNED_OUT | EXPIRED
+    state: Literal["signed_in", "signed_out", "expired"]
     auth_type: str  # userpass | x509 | x509_proxy | oidc (a token from a file or variable)
     account: str
     username: str  # userpass identity, to prefill the form
@@ -144,12 +381,38 @@ class AuthState(TypedDict, total=False):
 
 
 class InstanceInfo(TypedDict):
+    """One entry of the ``instances`` trait; ``instance`` holds the current one's name."""
+
     name: str
     display_name: str
 
 
-class SignInReply(TypedDict, total=False):
-    type: str
-    request_id: int
-    ok: bool
-    message: str
+#: The request kinds and their payloads; the widget's handler table covers exactly these.
+REQUESTS = {
+    MSG_SEARCH: SearchRequest,
+    MSG_PAGE: PageRequest,
+    MSG_DETAILS: DetailsRequest,
+    MSG_LOAD_MORE: LoadMoreRequest,
+    MSG_SELECT_ALL: SelectAllRequest,
+    MSG_CANCEL: CancelRequest,
+    MSG_CANCEL_REQUEST: CancelRequestRequest,
+    MSG_MAKE_AVAILABLE: MakeAvailableRequest,
+    MSG_CANCEL_DOWNLOAD: CancelDownloadRequest,
+    MSG_SIGN_IN: SignInRequest,
+    MSG_SIGN_OUT: SignOutRequest,
+}
+
+#: The reply each request kind gets (``Reply`` alone: an acknowledgement).
+REPLIES = {
+    MSG_SEARCH: SearchReply,
+    MSG_PAGE: PageReply,
+    MSG_DETAILS: DetailsReply,
+    MSG_LOAD_MORE: Reply,
+    MSG_SELECT_ALL: Reply,
+    MSG_CANCEL: Reply,
+    MSG_CANCEL_REQUEST: Reply,
+    MSG_MAKE_AVAILABLE: MakeAvailableReply,
+    MSG_CANCEL_DOWNLOAD: Reply,
+    MSG_SIGN_IN: SignInReply,
+    MSG_SIGN_OUT: Reply,
+}
