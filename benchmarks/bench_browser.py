@@ -30,6 +30,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from comm.base_comm import BaseComm
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
@@ -168,19 +170,36 @@ def register_fake_dataset(root: Any, scope: str, files: int, rse: str) -> str:
 
 # --- browsers --------------------------------------------------------------------------------
 
-class Capture:
-    """Stands in for the comm: records what the widget sends, when, and its JSON size."""
+class Capture(BaseComm):
+    """The widget's comm: records what the widget sends, when, and its JSON size, and
+    delivers what the view would send through the comm's own callback."""
 
-    def __init__(self) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         self.messages: list[tuple[float, dict[str, Any], int]] = []
         self.cond = threading.Condition()
+        self._callback: Callable[[dict[str, Any]], None] | None = None
+        kwargs.setdefault("comm_id", f"bench-{next(_request_ids)}")
+        super().__init__(**kwargs)
 
-    def send(self, message: dict[str, Any], buffers: Any = None) -> None:
+    def publish_msg(self, msg_type: str, data: Any = None, metadata: Any = None,
+                    buffers: Any = None, **keys: Any) -> None:
+        if msg_type != "comm_msg" or not isinstance(data, dict) or data.get("method") != "custom":
+            return
+        message = data["content"]
         t = now()
         size = len(json.dumps(message))
         with self.cond:
             self.messages.append((t, message, size))
             self.cond.notify_all()
+
+    def on_msg(self, callback: Callable[[dict[str, Any]], None] | None) -> None:
+        self._callback = callback
+
+    def deliver(self, content: dict[str, Any]) -> None:
+        """What the view sends: a custom message, through the comm."""
+        assert self._callback is not None
+        self._callback({"content": {"data": {"method": "custom", "content": content}},
+                        "buffers": []})
 
     def wait_for(self, predicate: Callable[[dict[str, Any]], bool],
                  timeout: float = 120) -> tuple[float, dict[str, Any], int]:
@@ -201,17 +220,28 @@ class Capture:
 
 def new_browser(**kwargs: Any) -> tuple[Any, Capture]:
     """A RucioBrowser whose comm is a Capture, once it has signed in and read the scopes."""
+    import ipywidgets.comm
+
     from rucio_widgets.widget import RucioBrowser
 
-    browser = RucioBrowser(**kwargs)
-    capture = Capture()
-    browser.send = capture.send  # _send_message looks `send` up on the instance
+    made: list[Capture] = []
+
+    def create_comm(*args: Any, **kwargs: Any) -> Capture:
+        made.append(Capture(**kwargs))
+        return made[-1]
+
+    original = ipywidgets.comm.create_comm
+    ipywidgets.comm.create_comm = create_comm
+    try:
+        browser = RucioBrowser(**kwargs)
+    finally:
+        ipywidgets.comm.create_comm = original
     deadline = now() + 60
-    while not (browser._model.state["scopes"] and not browser._model.state["busy"]):
+    while not (browser.model.state.scopes and not browser.model.state.busy):
         if now() > deadline:
-            raise TimeoutError(f"the browser did not start: {browser._model.state}")
+            raise TimeoutError(f"the browser did not start: {browser.model.state}")
         time.sleep(0.01)
-    return browser, capture
+    return browser, made[0]
 
 
 _request_ids = itertools.count(1)
@@ -273,10 +303,10 @@ def bench_page_bytes(fig: Figures) -> None:
     browser, capture = new_browser(client=counting)
     counting.reset()
     request_id = next(_request_ids)
-    browser._on_message(browser, {"type": "search", "query": "bench:*", "did_type": "all",
-                                  "filters": ""}, [])
-    browser._on_message(browser, {"type": "page", "request_id": request_id,
-                                  "source": "results", "offset": 0, "limit": 100}, [])
+    capture.deliver({"type": "search", "request_id": next(_request_ids), "query": "bench:*",
+                     "did_type": "all", "filters": ""})
+    capture.deliver({"type": "page", "request_id": request_id, "source": "results",
+                     "offset": 0, "limit": 100})
     t_reply, reply, size = capture.wait_for(capture.page(request_id))
     assert len(reply["rows"]) == 100, reply
     state = browser.get_state()
@@ -346,15 +376,15 @@ def bench_search(fig: Figures, raw: Any, reps: int) -> None:
                 capture.messages.clear()
             request_id = next(_request_ids)
             t0 = now()
-            browser._on_message(browser, {"type": "search", "query": pattern, "did_type": "all",
-                                          "filters": ""}, [])
-            browser._on_message(browser, {"type": "page", "request_id": request_id,
-                                          "source": "results", "offset": 0, "limit": 100}, [])
+            capture.deliver({"type": "search", "request_id": next(_request_ids),
+                             "query": pattern, "did_type": "all", "filters": ""})
+            capture.deliver({"type": "page", "request_id": request_id, "source": "results",
+                             "offset": 0, "limit": 100})
             t_reply, reply, _size = capture.wait_for(capture.page(request_id))
             t_comm = t_reply - t0
             assert len(reply["rows"]) == 100, reply
-            known = browser._model._row_status
-            if any(row["did"] not in known for row in reply["rows"]):
+            known = browser.model.statuses.known
+            if not all(known(row["did"]) for row in reply["rows"]):
                 # Let the page's badges be worked out before timing more (first round only:
                 # the three patterns share their first 100 rows).
                 with contextlib.suppress(TimeoutError):
@@ -442,13 +472,13 @@ def bench_paths(fig: Figures, raw: Any, reps: int) -> None:
                 seen["first50"] = now()
 
         browser.observe(on_paths, names="paths")
-        instrument_resolution(browser._model.service, seen)
+        instrument_resolution(browser.model.service, seen)
         t0 = now()
         browser.select(SCALE_DATASET)
         paths = browser.wait_paths(300)
         t_widget = now() - t0
         assert len(paths) == SCALE_FILES, len(paths)
-        assert all(p.startswith(str(Path(browser._model.settings.rse_mount_path))) for p in paths)
+        assert all(p.startswith(str(Path(browser.settings.rse_mount_path))) for p in paths)
         browser.close()
         settle()
         if rep == 0:
@@ -528,7 +558,8 @@ def bench_dataset_page(fig: Figures, raw: Any, reps: int) -> None:
             done.set()
 
         t0 = now()
-        browser._model.request_page(SCALE_DATASET, 0, 100, reply)
+        browser.model.request_page(SCALE_DATASET, 0, 100).add_done_callback(
+            lambda future: reply(future.result()))
         assert done.wait(120)
         assert len(got["answer"]["rows"]) == 100, got["answer"]
         t_widget = got["t"] - t0
@@ -536,10 +567,11 @@ def bench_dataset_page(fig: Figures, raw: Any, reps: int) -> None:
         settle()
         # Diagnostic: the same, on a fresh browser whose httpx client was built beforehand.
         browser, _capture = new_browser()
-        browser._model.service.http  # noqa: B018 - builds the httpx.Client
+        browser.model.service.prepare()  # builds the httpx.Client
         done.clear()
         t0 = now()
-        browser._model.request_page(SCALE_DATASET, 0, 100, reply)
+        browser.model.request_page(SCALE_DATASET, 0, 100).add_done_callback(
+            lambda future: reply(future.result()))
         assert done.wait(120)
         t_warm = got["t"] - t0
         browser.close()
@@ -584,7 +616,7 @@ def blocking_run(load_mores: int, badges: bool) -> dict[str, Any]:
     does, from this (the main) thread, while measuring a 1 ms sleep loop's gaps."""
     browser, capture = new_browser()
     if not badges:  # diagnostic only: no availability badges worked out after pages
-        browser._model._annotate = lambda rows: None
+        browser.model.statuses.annotate = lambda rows, cancelled=None: None
     with capture.cond:
         capture.messages.clear()
     handlers: list[float] = []
@@ -592,7 +624,7 @@ def blocking_run(load_mores: int, badges: bool) -> dict[str, Any]:
 
     def call(content: dict[str, Any]) -> None:
         t = now()
-        browser._on_message(browser, content, [])
+        capture.deliver({"request_id": next(_request_ids), **content})
         handlers.append(now() - t)
 
     def ask_page(offset: int) -> int:
@@ -654,12 +686,12 @@ def bench_blocking(fig: Figures, reps: int) -> None:
             yes(statistics.median(max_gaps) <= 0.020))
     fig.add("5", "main thread: 99th percentile gap in that loop", secs([r["p99"] for r in real]),
             f"idle: {_fmt_s(p99(idle))}", "", "", "")
-    fig.add("5", "`_on_message` call itself (search, load_more, page): longest per run",
+    fig.add("5", "comm handler call itself (search, load_more, page): longest per run",
             secs([r["handler"] for r in real]), "", "", "", "")
     fig.add("5", "slowest page reply in those runs (page request → reply)",
             secs([r["page_latency"] for r in real]), "", "", "", "")
     bare = runs[False]
-    fig.add("5", "diagnostic, badges switched off (`_annotate` stubbed): longest gap / "
+    fig.add("5", "diagnostic, badges switched off (`statuses.annotate` stubbed): longest gap / "
             "slowest page reply", secs([r["max"] for r in bare]) + " / "
             + secs([r["page_latency"] for r in bare]), "", "", "", "")
 
@@ -674,13 +706,13 @@ def bench_make_available(fig: Figures, session: Any, root: Any, reps: int) -> No
                                     prefix="bench")
         browser, _capture = new_browser()
         browser.select(made.did)
-        browser._model.wait_resolved(60)
+        browser.model.wait_resolved(60)
         ok_at: dict[str, float] = {}
         stop = threading.Event()
         t0 = now()
         browser.make_available()
         t_call = now() - t0
-        rule_id = browser._model.fetcher.get(made.did).rule_id
+        rule_id = browser.model.requests.get(made.did).rule_id
 
         def watch(rule_id: str = rule_id, ok_at: dict[str, float] = ok_at,
                   stop: threading.Event = stop) -> None:
@@ -735,11 +767,11 @@ def bench_polling(fig: Figures, root: Any, window: float = 20.0) -> None:
     browser.make_available(did)
     t_call = now() - t0
     after_request = counting.snapshot()
-    rule_id = browser._model.fetcher.get(did).rule_id
+    rule_id = browser.model.requests.get(did).rule_id
     states = []
     while now() - t0 < window:
         time.sleep(0.5)
-        request = browser._model.fetcher.get(did)
+        request = browser.model.requests.get(did)
         states.append(request.state)
     calls = counting.snapshot() - after_request
     browser.close()
@@ -757,7 +789,7 @@ def bench_polling(fig: Figures, root: Any, window: float = 20.0) -> None:
     rules_polled = sum(1 for (t, _m) in calls if t == "rule")
     polls = calls[("rule", rule_id)]
     per_poll = sum(poller.values()) / polls if polls else float("nan")
-    final = browser._model.fetcher.get(did)
+    final = browser.model.requests.get(did)
     fig.add("6", f"1,000-file rule in flight: Rucio client calls per poll ({polls} polls in "
             f"{window:.0f} s; rule {final.state if final else '?'}; rules polled: {rules_polled})",
             f"{per_poll:.2f}" + (f" ({', '.join(f'`{m}` x{n}' for m, n in poller.items())})"

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 
-def _sandbox_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _sandbox_parser(sub: argparse._SubParsersAction) -> None:
     sandbox = sub.add_parser("sandbox", help="a local Rucio server with demo data")
     verbs = sandbox.add_subparsers(dest="verb", required=True)
     common = argparse.ArgumentParser(add_help=False)

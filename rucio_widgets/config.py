@@ -382,8 +382,7 @@ def load_settings(instance: str | None = None, **kwargs: Any) -> Settings:
     return load_config(instance, **kwargs)[0]
 
 
-def load_config(instance: str | None = None, **kwargs: Any) -> tuple[Settings, Credentials]:
-    """Settings and credentials from keyword arguments, an extension instance, rucio.cfg."""
+def _check_keywords(kwargs: Mapping[str, Any]) -> None:
     known = WIDGET_KEYS + CONNECTION_KEYS + CREDENTIAL_KEYS
     for key in kwargs:
         if key not in known:
@@ -391,42 +390,61 @@ def load_config(instance: str | None = None, **kwargs: Any) -> tuple[Settings, C
                 f"Unknown setting `{key}`{_suggest(key, known)}.",
                 f"Known settings: {', '.join(known)}, instance, client.",
             )
-    values: dict[str, Any] = {}
-    credentials: dict[str, Any] = {}
-    cfg = find_rucio_cfg()
-    cfg_values, cfg_credentials = _from_rucio_cfg(cfg) if cfg is not None else ({}, {})
 
-    instances, default, source = discover_instances()
-    chosen = None
-    if instance is not None:
-        chosen = next((i for i in instances if i.get("name") == instance), None)
-        if chosen is None:
-            names = ", ".join(str(i.get("name")) for i in instances) or "none are configured"
-            raise ConfigurationError(
-                f"No Rucio instance named `{instance}`.", f"Known instances: {names}."
-            )
-    elif instances:
-        chosen = next((i for i in instances if i.get("name") == default), instances[0])
 
-    if chosen is not None:
-        _check_instance(chosen, source)
-        values, credentials = _from_instance(chosen, source)
-        # rucio.cfg still signs in when it points at the same server, and keeps its
-        # [widgets] keys that the instance does not set (download_dir, ...).
-        if cfg_values.get("rucio_host", "").rstrip("/") == str(values["rucio_host"]).rstrip("/"):
-            for key in ("account", "auth_type"):
-                if key in cfg_values and key not in values:
-                    values[key] = cfg_values[key]
-            if not credentials:
-                credentials = dict(cfg_credentials)
-        for key in WIDGET_KEYS:
+def _choose_instance(
+    name: str | None, instances: list[dict[str, Any]], default: str | None
+) -> dict[str, Any] | None:
+    """The instance named ``name`` (an error if none is), else the default one, else None."""
+    if name is None:
+        if not instances:
+            return None
+        return next((i for i in instances if i.get("name") == default), instances[0])
+    chosen = next((i for i in instances if i.get("name") == name), None)
+    if chosen is None:
+        names = ", ".join(str(i.get("name")) for i in instances) or "none are configured"
+        raise ConfigurationError(f"No Rucio instance named `{name}`.", f"Known instances: {names}.")
+    return chosen
+
+
+def _from_instance_and_cfg(
+    chosen: Mapping[str, Any],
+    source: str,
+    cfg: Path | None,
+    cfg_values: Mapping[str, Any],
+    cfg_credentials: Mapping[str, Any],
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An instance's values; rucio.cfg still signs in when it points at the same server,
+    and keeps its [widgets] keys that the instance does not set (download_dir, ...)."""
+    _check_instance(chosen, source)
+    values, credentials = _from_instance(chosen, source)
+    if cfg_values.get("rucio_host", "").rstrip("/") == str(values["rucio_host"]).rstrip("/"):
+        for key in ("account", "auth_type"):
             if key in cfg_values and key not in values:
                 values[key] = cfg_values[key]
-        if cfg is not None:
-            values["config_file"] = str(cfg)
-    else:
-        values, credentials = cfg_values, cfg_credentials
+        if not credentials:
+            credentials = dict(cfg_credentials)
+    for key in WIDGET_KEYS:
+        if key in cfg_values and key not in values:
+            values[key] = cfg_values[key]
+    if cfg is not None:
+        values["config_file"] = str(cfg)
+    return values, credentials
 
+
+def load_config(instance: str | None = None, **kwargs: Any) -> tuple[Settings, Credentials]:
+    """Settings and credentials from keyword arguments, an extension instance, rucio.cfg."""
+    _check_keywords(kwargs)
+    cfg = find_rucio_cfg()
+    cfg_values, cfg_credentials = _from_rucio_cfg(cfg) if cfg is not None else ({}, {})
+    instances, default, source = discover_instances()
+    chosen = _choose_instance(instance, instances, default)
+    if chosen is not None:
+        values, credentials = _from_instance_and_cfg(
+            chosen, source, cfg, cfg_values, cfg_credentials
+        )
+    else:
+        values, credentials = dict(cfg_values), dict(cfg_credentials)
     for key, value in kwargs.items():
         if value is None:
             continue

@@ -7,7 +7,11 @@ exceptions (and connection failures) onto that hierarchy; the panel shows the sa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+from .dids import InvalidDIDError
+from .filters import FilterSyntaxError
 
 
 class RucioWidgetsError(Exception):
@@ -18,6 +22,8 @@ class RucioWidgetsError(Exception):
     def __init__(self, message: str, hint: str | None = None) -> None:
         self.message = message
         self.hint = self.default_hint if hint is None else hint
+        #: Shown in the panel already: whoever meets it again does not show it twice.
+        self.reported = False
         super().__init__(f"{message} {self.hint}".strip())
 
     def to_panel(self) -> dict[str, str]:
@@ -97,62 +103,103 @@ def _details(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+_CHECK_RSE = "Check destination_rse (or the RSE expression you typed)."
+
+#: Rucio's exception (by class name, most specific first) -> our error, given
+#: (where: " while ...", details: Rucio's own words, auth_type).
+_RUCIO_ERRORS: tuple[tuple[str, Callable[[str, str, str], RucioWidgetsError]], ...] = (
+    (
+        "CannotAuthenticate",
+        lambda where, details, auth: NotSignedInError(
+            f"Rucio did not accept the credentials{where}: {details}.",
+            "Sign in again (or fix the credentials in rucio.cfg).",
+            auth_type=auth,
+        ),
+    ),
+    (
+        "NoAuthInformation",
+        lambda where, details, auth: NotSignedInError(
+            f"Sign in: {details}.", "Enter your credentials.", auth_type=auth
+        ),
+    ),
+    (
+        "DataIdentifierNotFound",
+        lambda where, details, auth: NotFoundError(
+            f"Not found{where}: {details}.", "Check the scope and name (it may have been deleted)."
+        ),
+    ),
+    (
+        "ScopeNotFound",
+        lambda where, details, auth: NotFoundError(
+            f"Unknown scope{where}: {details}.", "Pick a scope from the list."
+        ),
+    ),
+    (
+        "AccessDenied",
+        lambda where, details, auth: PermissionDeniedError(
+            f"Rucio refused this{where}: {details}."
+        ),
+    ),
+    (
+        "InsufficientAccountLimit",
+        lambda where, details, auth: QuotaExceededError(f"Over quota{where}: {details}."),
+    ),
+    (
+        "RSENotFound",
+        lambda where, details, auth: ConfigurationError(
+            f"Unknown RSE{where}: {details}.", _CHECK_RSE
+        ),
+    ),
+    (
+        "InvalidRSEExpression",
+        lambda where, details, auth: ConfigurationError(
+            f"The RSE expression matches no RSE{where}: {details}.", _CHECK_RSE
+        ),
+    ),
+    (
+        "InvalidMetadata",
+        lambda where, details, auth: InvalidQueryError(
+            f"The server does not know a filter key{where}: {details}.",
+            "Use keys such as datatype, run_number, project, events.",
+        ),
+    ),
+    (
+        "UnsupportedOperation",
+        lambda where, details, auth: InvalidQueryError(f"Rucio cannot do this{where}: {details}."),
+    ),
+    (
+        "InvalidObject",
+        lambda where, details, auth: InvalidQueryError(
+            f"Rucio rejected the request{where}: {details}."
+        ),
+    ),
+    (
+        "ConfigNotFound",
+        lambda where, details, auth: ConfigurationError(
+            f"No rucio.cfg found{where}.",
+            "Set RUCIO_CONFIG to your rucio.cfg, or pass rucio_host= and account= to the browser.",
+        ),
+    ),
+)
+
+
 def translate(
     exc: BaseException, *, doing: str = "", auth_type: str = "userpass"
 ) -> RucioWidgetsError:
     """A RucioWidgetsError for ``exc`` (raised by the Rucio client while ``doing`` ...)."""
     if isinstance(exc, RucioWidgetsError):
         return exc
+    if isinstance(exc, (InvalidDIDError, FilterSyntaxError)):
+        return InvalidQueryError(str(exc), "")
     where = f" while {doing}" if doing else ""
     try:
         rex = _rucio_exceptions()
     except ImportError:  # pragma: no cover - rucio-clients is a dependency
         return RucioWidgetsError(f"{type(exc).__name__}{where}: {exc}")
     details = _details(exc)
-    if isinstance(exc, rex.CannotAuthenticate):
-        return NotSignedInError(
-            f"Rucio did not accept the credentials{where}: {details}.",
-            "Sign in again (or fix the credentials in rucio.cfg).",
-            auth_type=auth_type,
-        )
-    if isinstance(exc, rex.NoAuthInformation):
-        return NotSignedInError(
-            f"Sign in: {details}.", "Enter your credentials.", auth_type=auth_type
-        )
-    if isinstance(exc, rex.DataIdentifierNotFound):
-        return NotFoundError(
-            f"Not found{where}: {details}.", "Check the scope and name (it may have been deleted)."
-        )
-    if isinstance(exc, rex.ScopeNotFound):
-        return NotFoundError(f"Unknown scope{where}: {details}.", "Pick a scope from the list.")
-    if isinstance(exc, rex.AccessDenied):
-        return PermissionDeniedError(f"Rucio refused this{where}: {details}.")
-    if isinstance(exc, rex.InsufficientAccountLimit):
-        return QuotaExceededError(f"Over quota{where}: {details}.")
-    if isinstance(exc, rex.RSENotFound):
-        return ConfigurationError(
-            f"Unknown RSE{where}: {details}.",
-            "Check destination_rse (or the RSE expression you typed).",
-        )
-    if isinstance(exc, rex.InvalidRSEExpression):
-        return ConfigurationError(
-            f"The RSE expression matches no RSE{where}: {details}.",
-            "Check destination_rse (or the RSE expression you typed).",
-        )
-    if isinstance(exc, rex.InvalidMetadata):
-        return InvalidQueryError(
-            f"The server does not know a filter key{where}: {details}.",
-            "Use keys such as datatype, run_number, project, events.",
-        )
-    if isinstance(exc, rex.UnsupportedOperation):
-        return InvalidQueryError(f"Rucio cannot do this{where}: {details}.")
-    if isinstance(exc, rex.InvalidObject):
-        return InvalidQueryError(f"Rucio rejected the request{where}: {details}.")
-    if isinstance(exc, rex.ConfigNotFound):
-        return ConfigurationError(
-            f"No rucio.cfg found{where}.",
-            "Set RUCIO_CONFIG to your rucio.cfg, or pass rucio_host= and account= to the browser.",
-        )
+    for name, make in _RUCIO_ERRORS:
+        if isinstance(exc, getattr(rex, name)):
+            return make(where, details, auth_type)
     if _is_certificate_error(exc):
         return ServerUnavailableError(
             f"The server's TLS certificate is not trusted{where}: {exc}.",

@@ -32,9 +32,9 @@ def resolve(
     config, credentials = load_config(instance, **settings)
     model = BrowserModel(RucioService(config, client, credentials), config)
     try:
-        model.service.connection  # noqa: B018 - signs in now: raises NotSignedInError early
+        model.service.ensure_signed_in()  # raises NotSignedInError early
         model.start(wait=True)
-        auth = model.state["auth"]
+        auth = model.state.auth
         if auth.get("state") != "signed_in":
             raise NotSignedInError(
                 auth.get("message") or "Not signed in.",
@@ -45,7 +45,7 @@ def resolve(
         model.set_selected([did] if isinstance(did, str) else list(did))
         if make_available:
             model.wait_resolved(timeout)  # what is there already needs no request
-            if model.state["unavailable"]:
+            if model.state.unavailable:
                 model.make_available()
             return model.wait(timeout)
         return model.wait(timeout, transfers=False)

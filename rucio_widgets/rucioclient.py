@@ -49,7 +49,7 @@ def client_class(root: Path | None = None) -> type[Client]:
     """A Client subclass that caches tokens under ``root``/<server>/<account>/."""
     base_root = root or token_root()
 
-    class AccountTokenClient(Client):  # type: ignore[misc]
+    class AccountTokenClient(Client):
         def _get_auth_tokens(self) -> tuple[str | None, str, str, str]:
             folder = _token_folder(base_root, str(self.host), self.account, self.vo)
             suffix = "for_account_" + (self.account or "default")

@@ -13,9 +13,9 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Literal, Protocol, TypeVar
 from urllib.parse import quote_plus
 
 import httpx
@@ -25,6 +25,9 @@ from .errors import AuthenticationError, RucioWidgetsError, translate
 from .rucioclient import Connection, connect, token_lifetime
 
 log = logging.getLogger(__name__)
+
+DIDKind = Literal["FILE", "DATASET", "CONTAINER"]
+T = TypeVar("T")
 
 #: ``list_replicas`` refuses more DIDs than this in one call.
 REPLICA_CHUNK = 1000
@@ -41,6 +44,11 @@ class DIDRow:
     @property
     def did(self) -> str:
         return f"{self.scope}:{self.name}"
+
+    @property
+    def kind(self) -> DIDKind:
+        """The type as the protocol spells it (unknown types read as FILE)."""
+        return self.type if self.type in ("DATASET", "CONTAINER") else "FILE"  # type: ignore[return-value]
 
     @classmethod
     def from_rucio(cls, data: dict[str, Any]) -> DIDRow:
@@ -62,6 +70,104 @@ class FileReplicas:
     bytes: int | None
     pfns: dict[str, list[str]]
     states: dict[str, str]
+
+
+class Stream(Protocol):
+    """A listing read as it arrives; ``close()`` stops it from any thread."""
+
+    def __iter__(self) -> Iterator[dict[str, Any]]: ...
+
+    def close(self) -> None: ...
+
+    @property
+    def closed(self) -> bool: ...
+
+
+class Service(Protocol):
+    """What the model asks of Rucio. ``RucioService`` is the real one; the tests have an
+    in-memory stand-in. Every call blocks: the model runs them on workers."""
+
+    settings: Settings
+
+    @property
+    def client(self) -> Any:
+        """The rucio Client (downloads, uploads: Rucio's own clients need it)."""
+        ...
+
+    def sign_in(
+        self,
+        *,
+        account: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        token: str | None = None,
+    ) -> Any: ...
+
+    def sign_out(self) -> None: ...
+
+    def ensure_signed_in(self) -> None: ...
+
+    def credentials_hint(self) -> dict[str, str]: ...
+
+    def auth_state(self) -> dict[str, Any]: ...
+
+    def prepare(self) -> None: ...
+
+    def close(self) -> None: ...
+
+    def whoami(self) -> dict[str, Any]: ...
+
+    def list_scopes(self) -> list[str]: ...
+
+    def account_scopes(self, account: str) -> list[str]: ...
+
+    def rses(self, expression: str) -> list[str]: ...
+
+    def search(self, scope: str, filters: list[dict[str, Any]], did_type: str) -> Stream: ...
+
+    def content(self, scope: str, name: str) -> Stream: ...
+
+    def file_rows(self, scope: str, name: str) -> list[DIDRow]: ...
+
+    def get_did(self, scope: str, name: str) -> DIDRow: ...
+
+    def metadata_bulk(self, dids: Sequence[tuple[str, str]]) -> dict[str, dict[str, Any]]: ...
+
+    def replicas(
+        self,
+        files: Sequence[tuple[str, str]],
+        rse_expression: str | None,
+        *,
+        all_states: bool = False,
+    ) -> Iterator[FileReplicas]: ...
+
+    def dataset_replicas(self, dids: Sequence[tuple[str, str]]) -> list[dict[str, Any]]: ...
+
+    def collection_replicas(self, scope: str, name: str) -> list[dict[str, Any]]: ...
+
+    def metadata(self, scope: str, name: str) -> dict[str, Any]: ...
+
+    def did_rules(self, scope: str, name: str) -> list[dict[str, Any]]: ...
+
+    def associated_rules(self, scope: str, name: str) -> list[dict[str, Any]]: ...
+
+    def account_rules(self, account: str) -> list[dict[str, Any]]: ...
+
+    def get_rule(self, rule_id: str) -> dict[str, Any]: ...
+
+    def add_rule(
+        self,
+        scope: str,
+        name: str,
+        rse_expression: str,
+        *,
+        lifetime: int | None,
+        grouping: str,
+        asynchronous: bool,
+        comment: str | None,
+    ) -> str | None: ...
+
+    def boost_rule(self, rule_id: str) -> None: ...
 
 
 class JsonLineStream:
@@ -146,6 +252,10 @@ class RucioService:
     def signed_in(self) -> bool:
         return self._connection is not None
 
+    def ensure_signed_in(self) -> None:
+        """Sign in now (raises NotSignedInError when the credentials do not work)."""
+        self.connection  # noqa: B018 - the property signs in
+
     def sign_in(
         self,
         *,
@@ -215,6 +325,10 @@ class RucioService:
                     verify=verify,
                 )
             return self._http
+
+    def prepare(self) -> None:
+        """Build the HTTP client now, so the first listing does not pay for it."""
+        self.http  # noqa: B018 - the property builds it
 
     def refresh_token(self) -> None:
         """Make the Rucio client fetch a fresh token (it does so on a 401 of its own)."""
@@ -292,6 +406,13 @@ class RucioService:
         path = "/".join(["dids", quote_plus(scope), quote_plus(name), "files"])
         return JsonLineStream(self, path, None, doing=f"listing the files of {scope}:{name}")
 
+    def file_rows(self, scope: str, name: str) -> list[DIDRow]:
+        """Every file below a DID, as rows (a file lists itself)."""
+        return [
+            DIDRow(scope=str(f["scope"]), name=str(f["name"]), type="FILE", bytes=f.get("bytes"))
+            for f in self.files(scope, name)
+        ]
+
     # --- bulk look-ups --------------------------------------------------------------------
     def get_did(self, scope: str, name: str) -> DIDRow:
         data = self._call(f"looking up {scope}:{name}", lambda c: c.get_did(scope, name))
@@ -302,9 +423,11 @@ class RucioService:
         found: dict[str, dict[str, Any]] = {}
         for start in range(0, len(dids), REPLICA_CHUNK):
             chunk = [{"scope": s, "name": n} for s, n in dids[start : start + REPLICA_CHUNK]]
-            rows = self._call(
-                "reading metadata", lambda c, chunk=chunk: list(c.get_metadata_bulk(chunk))
-            )
+
+            def read(client: Any, chunk: list[dict[str, str]] = chunk) -> list[dict[str, Any]]:
+                return list(client.get_metadata_bulk(chunk))
+
+            rows = self._call("reading metadata", read)
             for row in rows:
                 found[f"{row['scope']}:{row['name']}"] = row
         return found
@@ -359,43 +482,16 @@ class RucioService:
             lambda c: list(c.list_dataset_replicas(scope, name, deep=True)),
         )
 
-    def details(self, scope: str, name: str) -> dict[str, Any]:
-        """Metadata, replicas and rules of one DID, for the details pane."""
-        client = self.client
-        did = self.get_did(scope, name)
-        metadata: dict[str, Any] = {}
+    def metadata(self, scope: str, name: str) -> dict[str, Any]:
+        """Metadata of one DID from every plugin (column metadata alone where the server's
+        custom plugin cannot answer: SQLite servers answer 500 to plugin ALL)."""
         for plugin in ("ALL", "DID_COLUMN"):
             try:
-                metadata = dict(client.get_metadata(scope, name, plugin=plugin))
-                break
-            except Exception as exc:  # SQLite servers answer 500 to plugin ALL
+                return dict(self.client.get_metadata(scope, name, plugin=plugin))
+            except Exception as exc:
                 if plugin == "DID_COLUMN":
                     raise translate(exc, doing=f"reading the metadata of {scope}:{name}") from exc
-        if did.type == "FILE":
-            replicas = [
-                {
-                    "rse": rse,
-                    "state": r.states.get(rse, "AVAILABLE"),
-                    "pfn": pfns[0] if pfns else None,
-                }
-                for r in self.replicas([(scope, name)], None, all_states=True)
-                for rse, pfns in r.pfns.items()
-            ]
-        else:
-            rows = self.collection_replicas(scope, name)
-            replicas = [
-                {
-                    "rse": r["rse"],
-                    "state": r.get("state", ""),
-                    "available": r.get("available_length"),
-                    "total": r.get("length"),
-                }
-                for r in rows
-            ]
-        rules = self._call(
-            f"listing the rules of {scope}:{name}", lambda c: list(c.list_did_rules(scope, name))
-        )
-        return {"did": did, "metadata": metadata, "replicas": replicas, "rules": rules}
+        raise AssertionError("unreachable")  # pragma: no cover
 
     # --- rules ----------------------------------------------------------------------------
     def did_rules(self, scope: str, name: str) -> list[dict[str, Any]]:
@@ -453,7 +549,7 @@ class RucioService:
         )
 
     # --- helpers --------------------------------------------------------------------------
-    def _call(self, doing: str, fn: Any) -> Any:
+    def _call(self, doing: str, fn: Callable[[Any], T]) -> T:
         try:
             return fn(self.client)
         except RucioWidgetsError:
@@ -463,17 +559,6 @@ class RucioService:
             if isinstance(error, AuthenticationError):
                 log.debug("authentication failed while %s", doing)
             raise error from exc
-
-
-def chunked(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    chunk: list[Any] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 #: The first replica call asks for this many files, so the first paths show within a

@@ -1,16 +1,18 @@
 """``RucioBrowser``: a thin anywidget over ``BrowserModel``.
 
-It syncs a few small traitlets with the view (query, selection, flags), turns the view's
-messages into model calls, and the model's replies into messages. Listings never become a
-trait: they travel as pages. Nothing secret is ever synced (synced state is saved into
-notebooks): credentials stay in rucio.cfg and in the Rucio client.
+It syncs a few small traitlets with the view (query, selection, flags), hands the view's
+requests to ``dispatch.Dispatcher`` (one table of handlers, one reply per request), and
+offers the Python API, whose errors show in the panel once and raise, typed. Listings never
+become a trait: they travel as pages. Nothing secret is ever synced (synced state is saved
+into notebooks).
 """
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +20,18 @@ import anywidget
 import traitlets
 
 from . import protocol
-from .config import instance_choices, load_config
-from .errors import RucioWidgetsError
+from .config import Settings, instance_choices, load_config
+from .dids import InvalidDIDError
+from .dispatch import Dispatcher, make_options
+from .errors import (
+    AuthenticationError,
+    RucioWidgetsError,
+    translate,
+)
+from .filters import FilterSyntaxError
 from .model import BrowserModel, Result
-from .service import RucioService
+from .protocol import RowStatus
+from .service import RucioService, Service
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +48,38 @@ def _bundle(name: str) -> Path:
     return path
 
 
-class RucioBrowser(anywidget.AnyWidget):  # type: ignore[misc]
+class _Events:
+    """The model's events, turned into traits and messages."""
+
+    def __init__(self, widget: RucioBrowser) -> None:
+        self.widget = widget
+
+    def state_changed(self, changes: dict[str, Any]) -> None:
+        self.widget._apply(changes)
+
+    def statuses_changed(self, updates: dict[str, RowStatus]) -> None:
+        self.widget._send_message({"type": protocol.MSG_STATUS, "updates": updates})
+
+
+def _api(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """A Python API method: its errors show in the panel (once) and raise, typed."""
+
+    @functools.wraps(fn)
+    def wrapper(self: RucioBrowser, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(self, *args, **kwargs)
+        except RucioWidgetsError as exc:
+            self._model.report(exc)
+            raise
+        except (InvalidDIDError, FilterSyntaxError) as exc:  # a malformed DID or filter
+            error = translate(exc)
+            self._model.report(error)
+            raise error from None
+
+    return wrapper
+
+
+class RucioBrowser(anywidget.AnyWidget):
     """Search, filter, browse and select Rucio data; ``paths`` are the local files picked.
 
     >>> browser = RucioBrowser()                       # settings from rucio.cfg [widgets]
@@ -67,7 +108,7 @@ class RucioBrowser(anywidget.AnyWidget):  # type: ignore[misc]
         read_only=True, help="Server, account, mode and destination, for the status bar."
     ).tag(sync=True)
     busy = traitlets.Unicode("", read_only=True, help="What is in flight, or ''.").tag(sync=True)
-    error = traitlets.Dict(help="The error shown in the panel: {message, hint} or {}.").tag(
+    error = traitlets.Dict(help="The error shown in the panel: {message, hint, kind} or {}.").tag(
         sync=True
     )
     results_state = traitlets.Dict(
@@ -108,18 +149,22 @@ class RucioBrowser(anywidget.AnyWidget):  # type: ignore[misc]
         selected: list[str] | tuple[str, ...] = (),
         instance: str | None = None,
         client: Any = None,
+        service: Service | None = None,
         **settings: Any,
     ) -> None:
         """Settings come from keyword arguments, then the JupyterLab extension's instance,
         then rucio.cfg (see ``rucio_widgets.config``). ``client``: a ready
-        ``rucio.client.Client``. Credentials given here (password=, token=, ...) stay in
-        memory; they are never synced to the page nor saved in the notebook."""
+        ``rucio.client.Client``; ``service``: a ready ``Service`` (what the model asks of
+        Rucio: tests pass an in-memory one). Credentials given here (password=, token=,
+        ...) stay in memory; they are never synced to the page nor saved in the notebook."""
         self._settings_kwargs = dict(settings)
         self._client_kwarg = client
+        self._service_kwarg = service
         self._sync_lock = threading.RLock()
         self._model = self._make_model(instance)
+        self._dispatcher = Dispatcher(lambda: self._model, self._send_message)
         super().__init__()
-        self._apply(self._model.state)
+        self._apply(self._model.state.as_dict())
         self.set_trait("instances", instance_choices())
         self.instance = self._model.settings.instance or ""
         self.on_msg(self._on_message)
@@ -136,8 +181,18 @@ class RucioBrowser(anywidget.AnyWidget):  # type: ignore[misc]
 
     def _make_model(self, instance: str | None) -> BrowserModel:
         config, credentials = load_config(instance, **self._settings_kwargs)
-        service = RucioService(config, self._client_kwarg, credentials)
-        return BrowserModel(service, config, publish=self._apply, send=self._send_message)
+        service = self._service_kwarg or RucioService(config, self._client_kwarg, credentials)
+        return BrowserModel(service, config, events=_Events(self))
+
+    @property
+    def model(self) -> BrowserModel:
+        """The widget-free model behind the panel (scripts and tests may drive it)."""
+        return self._model
+
+    @property
+    def settings(self) -> Settings:
+        """The settings in use and where they came from (nothing secret)."""
+        return self._model.settings
 
     def _on_instance(self, change: dict[str, Any]) -> None:
         if change["new"] == (self._model.settings.instance or ""):
@@ -149,7 +204,7 @@ class RucioBrowser(anywidget.AnyWidget):  # type: ignore[misc]
             return
         old, self._model = self._model, model
         old.close()
-        self._apply(model.state)
+        self._apply(model.state.as_dict())
         self._apply({"paths": [], "unavailable": [], "selected": []})
         model.start()
 
@@ -169,12 +224,14 @@ class RucioBrowser(anywidget.AnyWidget):  # type: ignore[misc]
 
     # --- traits -> model ------------------------------------------------------------------
     def _on_selected(self, change: dict[str, Any]) -> None:
-        if change["new"] != self._model.state["selected"]:
-            with contextlib.suppress(RucioWidgetsError):  # already shown in the panel
+        if change["new"] != self._model.state.selected:
+            try:
                 self._model.set_selected(change["new"])
+            except RucioWidgetsError as exc:
+                self._model.report(exc)
 
     def _on_error(self, change: dict[str, Any]) -> None:
-        if not change["new"] and self._model.state["error"]:
+        if not change["new"] and self._model.state.error:
             self._model.clear_error()
 
     @traitlets.validate("did_type")
@@ -186,84 +243,11 @@ class RucioBrowser(anywidget.AnyWidget):  # type: ignore[misc]
             )
         return value
 
-    # --- view -> model --------------------------------------------------------------------
+    # --- view -> model ---------------------------------------------------------------------
     def _on_message(self, _widget: Any, content: dict[str, Any], _buffers: Any) -> None:
-        kind = content.get("type")
-        try:
-            if kind == protocol.MSG_SEARCH:
-                self._model.search(
-                    str(content.get("query", "")),
-                    str(content.get("did_type", "all")),
-                    str(content.get("filters", "")),
-                    wait=False,
-                )
-            elif kind == protocol.MSG_PAGE:
-                request_id = content.get("request_id")
-                self._model.request_page(
-                    str(content.get("source", protocol.RESULTS_SOURCE)),
-                    int(content.get("offset", 0)),
-                    int(content.get("limit", 100)),
-                    lambda reply: self._send_message(
-                        {"type": protocol.MSG_PAGE, "request_id": request_id, **reply}
-                    ),
-                )
-            elif kind == protocol.MSG_DETAILS:
-                request_id = content.get("request_id")
-                self._model.request_details(
-                    str(content.get("did", "")),
-                    lambda reply: self._send_message(
-                        {"type": protocol.MSG_DETAILS, "request_id": request_id, **reply}
-                    ),
-                )
-            elif kind == protocol.MSG_LOAD_MORE:
-                self._model.load_more(wait=False)
-            elif kind == protocol.MSG_SELECT_ALL:
-                self._model.select_all()
-            elif kind == protocol.MSG_CANCEL:
-                self._model.cancel()
-            elif kind == protocol.MSG_SIGN_IN:
-                self._sign_in(content)
-            elif kind == protocol.MSG_SIGN_OUT:
-                self._model.sign_out()
-            elif kind == protocol.MSG_MAKE_AVAILABLE:
-                raw = content.get("options") or {}
-                options = {k: raw[k] for k in protocol.MAKE_OPTIONS if raw.get(k) not in (None, "")}
-                if "lifetime_days" in options:
-                    options["lifetime_days"] = int(options["lifetime_days"])
-                self._model.make_available_async(list(content.get("dids") or []) or None, **options)
-            elif kind == protocol.MSG_CANCEL_DOWNLOAD:
-                self._model.cancel_download(str(content.get("did", "")))
-            else:
-                log.debug("rucio-widgets: unknown message %r", kind)
-        except RucioWidgetsError:
-            pass  # the model has put it in the panel already
-        except Exception as exc:  # a handler must never raise into the comm
-            log.exception("rucio-widgets: message %r failed", kind)
-            self._model.report(RucioWidgetsError(f"Unexpected error: {exc}"))
+        self._dispatcher.on_message(content)
 
-    def _sign_in(self, content: dict[str, Any]) -> None:
-        # The password or token lives in this message only: handed to the model, never
-        # logged, never stored in a trait.
-        request_id = content.get("request_id")
-        fields = {
-            key: (str(content[key]) if content.get(key) is not None else None)
-            for key in ("account", "username", "password", "token")
-        }
-        model = self._model
-
-        def run() -> None:
-            ok, message = model.sign_in(**fields)
-            self._send_message(
-                {
-                    "type": protocol.MSG_SIGN_IN,
-                    "request_id": request_id,
-                    "ok": ok,
-                    "message": message,
-                }
-            )
-
-        threading.Thread(target=run, name="rucio-widgets sign-in", daemon=True).start()
-
+    # --- Python API -----------------------------------------------------------------------
     def sign_in(
         self,
         *,
@@ -277,11 +261,9 @@ class RucioBrowser(anywidget.AnyWidget):  # type: ignore[misc]
             account=account, username=username, password=password, token=token
         )
         if not ok:
-            from .errors import AuthenticationError
-
             raise AuthenticationError(message, "")
 
-    # --- Python API -----------------------------------------------------------------------
+    @_api
     def search(
         self, query: str, did_type: str = "all", filters: str = "", timeout: float | None = 120
     ) -> list[Result]:
@@ -293,28 +275,37 @@ class RucioBrowser(anywidget.AnyWidget):  # type: ignore[misc]
         """The rows loaded so far: DID, type, bytes, files, status."""
         return self._model.results
 
-    def load_more(self, count: int = 100, timeout: float | None = 120) -> list[Result]:
+    @_api
+    def load_more(
+        self, count: int = protocol.PAGE_SIZE, timeout: float | None = 120
+    ) -> list[Result]:
         """Read ``count`` more results; return every row loaded so far."""
         return self._model.load_more(count, wait=True, timeout=timeout)
 
+    @_api
     def select(self, *dids: str) -> None:
         """Add DIDs (files or collections) to the selection."""
         self._model.select(*dids)
 
+    @_api
     def deselect(self, *dids: str) -> None:
+        """Take DIDs out of the selection."""
         self._model.deselect(*dids)
 
     def clear_selection(self) -> None:
         self._model.set_selected([])
 
+    @_api
     def details(self, did: str) -> dict[str, Any]:
         """Metadata, replicas (with local paths) and rules of one DID."""
-        return self._model.details(did)
+        return dict(self._model.details(did))
 
+    @_api
     def wait_paths(self, timeout: float | None = 120) -> list[str]:
         """Wait until the selection's paths are resolved; raise if some are unavailable."""
         return self._model.wait_paths(timeout)
 
+    @_api
     def make_available(self, did: str | None = None, **options: Any) -> None:
         """Make ``did`` (default: the whole selection) available: a replication rule to the
         destination in replica mode (an existing covering rule of yours is reused), a
@@ -323,11 +314,9 @@ class RucioBrowser(anywidget.AnyWidget):  # type: ignore[misc]
 
         Options (replica mode): rse_expression, lifetime_days, grouping, asynchronous, comment.
         """
-        self._model.make_available([did] if did else None, **options)
+        self._model.make_available([did] if did else None, make_options(options, strict=True))
 
-    def make_available_async(self, dids: list[str]) -> None:
-        self._model.make_available_async(dids or None)
-
+    @_api
     def wait(self, timeout: float | None = None) -> list[str]:
         """Wait until every selected file is available; return ``paths``.
 
@@ -335,16 +324,19 @@ class RucioBrowser(anywidget.AnyWidget):  # type: ignore[misc]
         """
         return self._model.wait(timeout)
 
+    @_api
     def retry(self, did: str) -> None:
         """Retry a STUCK rule or a FAILED download of ``did``."""
-        request = self._model.fetcher.get(did)
-        if request is not None and request.kind == "download":
-            self._model.make_available([did])
-        else:
-            self._model.retry(did)
+        self._model.retry(did)
 
+    @_api
     def cancel_download(self, did: str) -> None:
+        """Stop downloading ``did``."""
         self._model.cancel_download(did)
+
+    def status(self, did: str) -> str | None:
+        """The availability of a loaded or selected DID (AVAILABLE, ...), None if unknown."""
+        return self._model.status_of(did)
 
     def close(self) -> None:
         model = getattr(self, "_model", None)  # absent when the constructor failed
@@ -355,6 +347,6 @@ class RucioBrowser(anywidget.AnyWidget):  # type: ignore[misc]
     def __repr__(self) -> str:
         state = self._model.state
         return (
-            f"RucioBrowser(query={state['query']!r}, selected={len(state['selected'])}, "
-            f"paths={len(state['paths'])})"
+            f"RucioBrowser(query={state.query!r}, selected={len(state.selected)}, "
+            f"paths={len(state.paths)})"
         )

@@ -58,3 +58,15 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxSession
     finally:
         stop()
         atexit.unregister(stop)
+
+
+@pytest.fixture
+def view(monkeypatch: pytest.MonkeyPatch):
+    """Widgets made in the test talk to a RecordingComm: ``view.of(widget)`` records what
+    the widget sends and delivers what the view would send (tests/widget_comm.py)."""
+    import ipywidgets.comm
+    from widget_comm import ViewComm
+
+    fake = ViewComm()
+    monkeypatch.setattr(ipywidgets.comm, "create_comm", fake.create_comm)
+    return fake

@@ -626,6 +626,16 @@ replication_rule_lifetime_days = 7
             self.dir, True, state.db, _url(state), running, state.seeded, tls=state.tls
         )
 
+    def stop_process(self, name: str) -> None:
+        """Stop one of the sandbox's processes ("server", "daemons", "memcached"), e.g. to
+        see what a browser does while the server is away; ``up()`` starts it again."""
+        state = self._load_state()
+        records = [p for p in state.processes if p.name == name] if state else []
+        if not records:
+            raise SandboxError(f"The sandbox in {self.dir} runs no process named `{name}`.")
+        for record in records:
+            processes.stop(record)
+
     def remove(self) -> None:
         """Stop the sandbox and delete its folder and database cluster."""
         with contextlib.suppress(SandboxError):

@@ -92,7 +92,7 @@ def test_unknown_account_is_refused(sandbox: SandboxSession) -> None:
 
 
 def test_sign_in_form_message_signs_in(
-    sandbox: SandboxSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, close_later
+    sandbox: SandboxSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, close_later, view
 ) -> None:
     monkeypatch.setenv("RUCIO_CONFIG", str(cfg_without_password(sandbox, tmp_path)))
     browser = rucio_widgets.RucioBrowser()
@@ -105,34 +105,30 @@ def test_sign_in_form_message_signs_in(
         "account": "alice",
         "username": "alice",
     }
-    replies: list[dict] = []
-    monkeypatch.setattr(browser, "send", lambda message, buffers=None: replies.append(message))
-    browser._on_message(
-        browser,
+    comm = view.of(browser)
+    comm.deliver(
         {
             "type": "sign_in",
             "request_id": 1,
             "account": "alice",
             "username": "alice",
             "password": "wrong",
-        },
-        [],
+        }
     )
-    reply = wait_until(lambda: [r for r in replies if r.get("request_id") == 1])[0]
+    reply = comm.reply_to(1)
     assert reply["ok"] is False and "did not accept" in reply["message"]
-    browser._on_message(
-        browser,
+    comm.deliver(
         {
             "type": "sign_in",
             "request_id": 2,
             "account": "alice",
             "username": "alice",
             "password": sandbox.password("alice"),
-        },
-        [],
+        }
     )
-    reply = wait_until(lambda: [r for r in replies if r.get("request_id") == 2])[0]
+    reply = comm.reply_to(2)
     assert reply == {"type": "sign_in", "request_id": 2, "ok": True, "message": "Signed in."}
+    assert len(comm.replies_to(1)) == len(comm.replies_to(2)) == 1
     assert browser.auth["state"] == "signed_in"
     assert browser.search("data18:*RAW*", did_type="dataset")
     state = json.dumps(browser.get_state())
@@ -155,7 +151,7 @@ def test_token_from_file_is_reread_when_it_changes(
     time.sleep(0.01)
     token_file.write_text(second + "\n")  # refreshed outside the notebook (by the hub)
     assert browser.search("data18:*DAOD*", did_type="dataset")
-    assert browser._model.service.client.auth_token == second
+    assert browser.model.service.client.auth_token == second
     assert second not in json.dumps(browser.get_state())
 
 
@@ -236,7 +232,7 @@ def test_instance_from_jupyter_server_config(
         {"name": "elsewhere", "display_name": "Elsewhere"},
         {"name": "sandbox", "display_name": "Local sandbox"},
     ]
-    assert "jupyter_server_config.json" in browser._model.settings.source
+    assert "jupyter_server_config.json" in browser.settings.source
     wait_until(lambda: browser.auth.get("state") == "signed_in")  # rucio.cfg signs in
     paths = rucio_widgets.resolve(
         "mc20:mc20_13TeV.361107.PhPy8EG_Zmumu.deriv.DAOD_PHYS.e3601_s3681_r13167_p5057",

@@ -37,23 +37,24 @@ def browser(sandbox: SandboxSession):
     widget.close()
 
 
-def test_replica_mode_end_to_end(browser, sandbox: SandboxSession) -> None:
+def test_replica_mode_end_to_end(sandbox: SandboxSession, view) -> None:
+    from rucio_widgets import RucioBrowser
+
     made = source_dataset(sandbox)
-    statuses: list[str] = []
-    sent = browser._model._send_cb
-
-    def spy(message: dict) -> None:
-        if message.get("type") == "status" and made.did in message["updates"]:
-            statuses.append(message["updates"][made.did]["status"])
-        sent(message)
-
-    browser._model._send_cb = spy
+    browser = RucioBrowser()
+    comm = view.of(browser)
     browser.select(made.did)
     with pytest.raises(NotAvailableError) as before:
         browser.wait_paths(timeout=60)
     assert set(before.value.missing) == set(made.files)
     browser.make_available()
     paths = browser.wait(timeout=120)
+    statuses = [
+        m["updates"][made.did]["status"]
+        for m in comm.sent
+        if m.get("type") == "status" and made.did in m["updates"]
+    ]
+    browser.close()
     assert statuses[0] == REPLICATING and statuses[-1] == AVAILABLE
     assert len(paths) == 3
     by_name = {Path(p).name: p for p in paths}
@@ -72,7 +73,7 @@ def test_existing_rule_is_reused_by_evaluating_expressions(
         [{"scope": made.scope, "name": made.name}], 1, "site=NOTEBOOK"
     )
     browser.select(made.did)
-    [request] = browser._model.make_available()
+    [request] = browser.model.make_available()
     assert request.rule_id == rule_id
     mine = [r for r in alice.list_did_rules(made.scope, made.name) if r["account"] == "alice"]
     assert [r["id"] for r in mine] == [rule_id]
@@ -85,7 +86,7 @@ def test_duplicate_rule_is_not_an_error(browser, sandbox: SandboxSession) -> Non
     [rule_id] = alice.add_replication_rule(
         [{"scope": made.scope, "name": made.name}], 1, DESTINATION_RSE
     )
-    [request] = browser._model.make_available([made.did], rse_expression=DESTINATION_RSE)
+    [request] = browser.model.make_available([made.did], {"rse_expression": DESTINATION_RSE})
     assert request.rule_id == rule_id
     assert browser.error == {}
 
@@ -110,16 +111,16 @@ def test_a_second_browser_does_not_request_twice(sandbox: SandboxSession) -> Non
 def test_partial_dataset_badge_counts_files(browser) -> None:
     scope, name = PARTIAL_DATASET
     browser.search(f"{scope}:{name}", did_type="dataset")
-    done = threading.Event()
-    browser._model.request_page("results", 0, 10, lambda reply: done.set())
-    assert done.wait(30)
+    page = browser.model.request_page("results", 0, 10).result(30)
+    assert [row["did"] for row in page["rows"]] == [f"{scope}:{name}"]
     status = None
     for _ in range(100):
-        status = browser._model._row_status.get(f"{scope}:{name}")
+        status = browser.model.statuses.get(f"{scope}:{name}")
         if status:
             break
         threading.Event().wait(0.1)
     assert status == {"status": PARTIALLY_AVAILABLE, "available": 2, "total": 4}
+    assert browser.status(f"{scope}:{name}") == PARTIALLY_AVAILABLE
 
 
 def test_over_quota_is_a_typed_error_and_a_panel_message(sandbox: SandboxSession) -> None:
@@ -138,7 +139,7 @@ def test_over_quota_is_a_typed_error_and_a_panel_message(sandbox: SandboxSession
 def test_expression_matching_nothing_and_missing_destination(browser, sandbox) -> None:
     made = source_dataset(sandbox, files=1)
     with pytest.raises(ConfigurationError, match="matches no RSE"):
-        browser._model.make_available([made.did], rse_expression="site=NOWHERE")
+        browser.make_available(made.did, rse_expression="site=NOWHERE")
     from rucio_widgets import RucioBrowser
 
     unset = RucioBrowser(destination_rse="")
@@ -237,18 +238,13 @@ def test_unusable_download_dir_fails_with_the_reason(
 
 def test_server_going_away_mid_poll_and_coming_back(sandbox: SandboxSession) -> None:
     from rucio_widgets import RucioBrowser, ServerUnavailableError
-    from rucio_widgets.sandbox import processes
 
     made = source_dataset(sandbox, files=1)
     browser = RucioBrowser(selected=[made.did])
     try:
-        state = sandbox.sandbox._load_state()
-        assert state is not None
-        daemons = next(p for p in state.processes if p.name == "daemons")
-        server = next(p for p in state.processes if p.name == "server")
-        processes.stop(daemons)  # keep the rule REPLICATING while the server is away
+        sandbox.sandbox.stop_process("daemons")  # keep the rule REPLICATING meanwhile
         browser.make_available()
-        processes.stop(server)
+        sandbox.sandbox.stop_process("server")
         with pytest.raises(ServerUnavailableError):
             browser.wait(timeout=20)
         assert browser.selected == [made.did]  # nothing lost
@@ -262,7 +258,7 @@ def test_server_going_away_mid_poll_and_coming_back(sandbox: SandboxSession) -> 
 
 
 def test_panel_options_reach_the_rule_and_links_point_to_the_webui(
-    sandbox: SandboxSession,
+    sandbox: SandboxSession, view
 ) -> None:
     import time
 
@@ -271,8 +267,7 @@ def test_panel_options_reach_the_rule_and_links_point_to_the_webui(
     made = source_dataset(sandbox, files=1)
     browser = RucioBrowser(rucio_webui_url="https://rucio-ui.example.org")
     try:
-        browser._on_message(
-            browser,
+        reply = view.of(browser).request(
             {
                 "type": "make_available",
                 "dids": [made.did],
@@ -282,8 +277,13 @@ def test_panel_options_reach_the_rule_and_links_point_to_the_webui(
                     "comment": "for my thesis",
                 },
             },
-            [],
+            timeout=60,
         )
+        assert reply == {
+            "type": "make_available",
+            "request_id": reply["request_id"],
+            "requested": [made.did],
+        }
         alice = sandbox.client("alice")
         deadline = time.monotonic() + 30
         mine: list[dict] = []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import threading
 import time
 from pathlib import Path
 
@@ -104,11 +103,11 @@ def test_bad_input_raises_typed_errors_and_shows_in_panel(browser) -> None:
 
 def test_new_search_cancels_the_one_in_flight(browser) -> None:
     browser.search("mc20:*")  # reads 100 of thousands of files, then waits
-    old = browser._model._results
+    old = browser.model.searcher.results
     assert old is not None and not old.complete
     browser.search("data18:*RAW*", did_type="dataset")
     wait_until(lambda: old.done)
-    assert old._stream is not None and old._stream.closed
+    assert old.cancelled and old.stream_closed
     assert not old.complete
 
 
@@ -159,7 +158,7 @@ def test_selecting_a_missing_did_says_so(browser) -> None:
 def test_paths_of_5000_file_dataset_resolve_in_bulk(browser) -> None:
     scope, name = SCALE_DATASET
     calls = []
-    service = browser._model.service
+    service = browser.model.service
     original = service.client.list_replicas
 
     def counting(dids, **kwargs):
@@ -180,16 +179,7 @@ def test_pages_of_children_and_details(browser, sandbox: SandboxSession) -> None
     made = sandbox.make_dataset(
         files=3, rse=SOURCE_RSES[0], account="root", scope="data18", meta={"datatype": "NTUP"}
     )
-    replies: list[dict] = []
-    done = threading.Event()
-
-    def reply(answer: dict) -> None:
-        replies.append(answer)
-        done.set()
-
-    browser._model.request_page(made.did, 0, 2, reply)
-    assert done.wait(30)
-    page = replies[-1]
+    page = browser.model.request_page(made.did, 0, 2).result(30)
     assert len(page["rows"]) == 2 and {r["did"] for r in page["rows"]} <= set(made.files)
     assert all(r["type"] == "FILE" for r in page["rows"])
     details = browser.details(made.did)

@@ -238,7 +238,7 @@ def test_browser_signs_in_with_x509(tls_sandbox: Sandbox) -> None:
         )
     )
     try:
-        browser._model.start(wait=True)
+        browser.model.start(wait=True)
         assert browser.auth["state"] == "signed_in"
         assert browser.auth["auth_type"] == "x509" and browser.auth["account"] == "alice"
         assert browser.auth["expires_at"]  # the certificate's end

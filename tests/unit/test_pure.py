@@ -12,7 +12,7 @@ from rucio_widgets.availability import (
 from rucio_widgets.config import Credentials
 from rucio_widgets.errors import InvalidQueryError
 from rucio_widgets.service import REPLICA_CHUNK, replica_chunks
-from rucio_widgets.transfers import Fetcher, poll_delays
+from rucio_widgets.transfers import Backoff, request_from_rule
 
 
 @pytest.mark.parametrize(
@@ -85,20 +85,22 @@ def test_rule_states_map_to_the_extension_vocabulary() -> None:
             "error": error,
         }
 
-    replicating = Fetcher._from_rule("s:d", rule("REPLICATING", 1, 2, 0))
+    replicating = request_from_rule("s:d", rule("REPLICATING", 1, 2, 0))
     assert replicating.row_status() == {"status": "REPLICATING", "available": 1, "total": 3}
-    stuck = Fetcher._from_rule("s:d", rule("STUCK", 2, 0, 1, "transfer failed: disk full"))
+    stuck = request_from_rule("s:d", rule("STUCK", 2, 0, 1, "transfer failed: disk full"))
     assert stuck.row_status()["status"] == "STUCK"
     assert stuck.row_status()["message"] == "transfer failed: disk full"
-    assert Fetcher._from_rule("s:d", rule("OK", 3, 0, 0)).state == "AVAILABLE"
-    assert Fetcher._from_rule("s:d", rule("INJECT", 0, 0, 0)).state == "REPLICATING"
+    assert request_from_rule("s:d", rule("OK", 3, 0, 0)).state == "AVAILABLE"
+    assert request_from_rule("s:d", rule("INJECT", 0, 0, 0)).state == "REPLICATING"
 
 
-def test_polls_back_off_to_a_ceiling() -> None:
-    delays = poll_delays(30)
-    assert delays[0] == 1.0
+def test_polls_back_off_to_a_ceiling_and_start_fast_after_a_change() -> None:
+    backoff = Backoff()
+    delays = [backoff.next(changed=False) for _ in range(30)]
+    assert delays[0] == 1.5
     assert delays == sorted(delays)
     assert max(delays) == 60.0
+    assert backoff.next(changed=True) == 1.0
 
 
 def test_credentials_never_show_secrets() -> None:

@@ -1,0 +1,332 @@
+"""The browser's state and logic, with no widget in sight.
+
+``BrowserModel`` is a small façade over the rooms of the model:
+
+- ``state``: the typed ``State``, its ``Store`` (publication, busy label, error reports) and
+  the ``Workers`` that run Rucio calls;
+- ``listings`` and ``search``: paged listings, the search in flight, pages;
+- ``selection``: selection -> files -> local paths, and the waits on them;
+- ``statuses``: where files are, and availability badges, in bulk;
+- ``details``: one DID's metadata, replicas and rules;
+- the availability mode (``rucio_widgets.modes``): replica or download, one interface.
+
+Rucio calls run on workers; the model tells its owner about state changes and status
+deltas through ``ModelEvents`` (the widget turns them into traitlets and messages).
+Nothing here blocks the caller except the Python API's explicit waits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from ..config import Settings
+from ..errors import InvalidQueryError, NotSignedInError, RucioWidgetsError
+from ..modes import mode_for
+from ..protocol import AVAILABLE, PAGE_SIZE, DetailsAnswer, MakeOptions, PageAnswer, Status
+from ..service import DIDRow, Service
+from ..transfers import Request, Requests
+from .details import details
+from .listings import RowIndex
+from .search import Search
+from .selection import Selection, did_of
+from .state import ModelEvents, NoEvents, State, Store, Workers
+from .statuses import LocalPaths, Statuses
+
+__all__ = ["BrowserModel", "ModelEvents", "Result", "State"]
+
+
+@dataclass(frozen=True)
+class Result:
+    """One loaded row, as ``browser.results`` shows it."""
+
+    did: str
+    type: str
+    bytes: int | None
+    files: int | None
+    status: Status | None
+
+    def __repr__(self) -> str:
+        return f"Result({self.did!r}, {self.type}, status={self.status})"
+
+
+class BrowserModel:
+    def __init__(
+        self, service: Service, settings: Settings, *, events: ModelEvents | None = None
+    ) -> None:
+        self.service = service
+        self.settings = settings
+        self.store = Store(
+            State(
+                info={
+                    "server": settings.server_label,
+                    "account": settings.account or "",
+                    "mode": "download" if settings.mode == "download" else "replica",
+                    "destination": settings.destination_rse or "",
+                    "webui": settings.rucio_webui_url or "",
+                }
+            ),
+            events or NoEvents(),
+        )
+        self.store.on_signed_out = self._signed_out
+        self.workers = Workers(self.store)
+        self.requests = Requests(self._on_request, before_change=self._before_request)
+        self.mode = mode_for(service, settings, self.requests)
+        self.index = RowIndex()
+        self.paths_cache = LocalPaths(self.mode)
+        self.statuses = Statuses(self.store, self.mode, self.paths_cache, self.requests)
+        self.searcher = Search(service, self.store, self.index, self.workers, self.statuses)
+        self.selection = Selection(
+            service,
+            store=self.store,
+            index=self.index,
+            paths=self.paths_cache,
+            statuses=self.statuses,
+            requests=self.requests,
+            mode=self.mode,
+            workers=self.workers,
+        )
+        self._account = settings.account or ""
+
+    @property
+    def state(self) -> State:
+        return self.store.state
+
+    def report(self, error: RucioWidgetsError) -> None:
+        """Show an error in the panel (once; the Python API raises it too)."""
+        self.store.report(error)
+
+    def clear_error(self) -> None:
+        self.store.clear_error()
+
+    # --- signing in -----------------------------------------------------------------------
+    def _signed_out(self, error: NotSignedInError) -> None:
+        hint = self.service.credentials_hint()
+        self.store.publish(
+            auth={
+                "state": "expired" if error.expired else "signed_out",
+                "auth_type": error.auth_type,
+                "account": hint["account"],
+                "username": hint["username"],
+                "expires_at": None,
+                "message": f"{error.message} {error.hint}".strip(),
+            }
+        )
+
+    def start(self, *, wait: bool = False) -> None:
+        """Sign in and fetch who we are, the scopes and unfinished requests (in the
+        background unless ``wait``)."""
+        if wait:
+            self._start()
+        else:
+            self.workers.background(self._start)
+
+    def _start(self) -> None:
+        token = self.store.begin("Connecting…")
+        try:
+            try:
+                who = self.service.whoami()
+            except NotSignedInError as exc:
+                self._signed_out(exc)
+                return
+            self.store.publish(auth=self.service.auth_state())
+            self.service.prepare()
+            self._account = str(who.get("account", ""))
+            self.store.publish(info={**self.state.info, "account": self._account})
+            self.searcher.account_scopes = self.service.account_scopes(self._account)
+            self.store.publish(scopes=self.service.list_scopes())
+            self.mode.pick_up(self._account)
+        finally:
+            self.store.end(token)
+
+    def account(self) -> str:
+        if not self._account:
+            self._account = str(self.service.whoami()["account"])
+        return self._account
+
+    def sign_in(
+        self,
+        *,
+        account: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        token: str | None = None,
+    ) -> tuple[bool, str]:
+        """Sign in with the form's credentials (held in memory only); (ok, message)."""
+        try:
+            self.service.sign_in(account=account, username=username, password=password, token=token)
+        except NotSignedInError as exc:
+            self._signed_out(exc)
+            return False, f"{exc.message} {exc.hint}".strip()
+        except RucioWidgetsError as exc:
+            return False, f"{exc.message} {exc.hint}".strip()
+        self.clear_error()
+        self._start()
+        return True, "Signed in."
+
+    def sign_out(self) -> None:
+        self.service.sign_out()
+        self.searcher.close()
+        self._signed_out(
+            NotSignedInError(
+                "Signed out.",
+                "Sign in to browse again.",
+                auth_type=self.settings.auth_type or "userpass",
+            )
+        )
+
+    # --- search ---------------------------------------------------------------------------
+    def search(
+        self,
+        query: str,
+        did_type: str = "all",
+        filters: str = "",
+        *,
+        wait: bool = True,
+        timeout: float | None = 120,
+    ) -> list[Result]:
+        """Start a search (cancelling the one in flight); with ``wait``, its first page.
+        Syntax errors raise at once; server errors when waiting."""
+        listing = self.searcher.start(query, did_type, filters)
+        if wait:
+            self.searcher.wait(listing, PAGE_SIZE, timeout)
+        return self.results if wait else []
+
+    @property
+    def generation(self) -> int:
+        return self.searcher.generation
+
+    @property
+    def results(self) -> list[Result]:
+        return [self._result(row) for row in self.searcher.rows]
+
+    def _result(self, row: DIDRow) -> Result:
+        status = self.statuses.get(row.did)
+        return Result(
+            row.did, row.type, row.bytes, row.length, status.get("status") if status else None
+        )
+
+    def load_more(
+        self, count: int = PAGE_SIZE, *, wait: bool = True, timeout: float | None = 120
+    ) -> list[Result]:
+        self.searcher.load_more(count, wait=wait, timeout=timeout)
+        return self.results
+
+    def cancel(self) -> None:
+        """Stop the search in flight."""
+        self.searcher.cancel()
+
+    def request_page(
+        self, source: str, offset: int, limit: int, stop: Any = None
+    ) -> Future[PageAnswer]:
+        """A page of the results or of a collection, answered on a worker."""
+        return self.workers.run(self.searcher.page, source, offset, limit, stop)
+
+    def request_details(self, did: str) -> Future[DetailsAnswer]:
+        return self.workers.run(self.details, did)
+
+    def details(self, did: str) -> DetailsAnswer:
+        """Metadata, replicas (with local paths on the destination) and rules of a DID."""
+        return details(self.service, self.settings, self.mode, did)
+
+    # --- selection ------------------------------------------------------------------------
+    def set_selected(self, selected: Iterable[str]) -> None:
+        self.selection.set(selected)
+
+    def select(self, *dids: str) -> None:
+        self.selection.add(*dids)
+
+    def deselect(self, *dids: str) -> None:
+        self.selection.remove(*dids)
+
+    def select_all(self) -> None:
+        self.selection.add(*(row.did for row in self.searcher.rows))
+
+    @property
+    def paths(self) -> list[str]:
+        return list(self.state.paths)
+
+    def wait_paths(self, timeout: float | None = None) -> list[str]:
+        return self.selection.wait_paths(timeout)
+
+    def wait_resolved(self, timeout: float | None = None) -> bool:
+        return self.selection.wait_resolved(timeout)
+
+    def wait(
+        self, timeout: float | None = None, poll: float = 0.2, *, transfers: bool = True
+    ) -> list[str]:
+        return self.selection.wait(timeout, poll, transfers=transfers)
+
+    def status_of(self, did: str) -> Status | None:
+        status = self.statuses.get(did)
+        return status.get("status") if status else None
+
+    # --- making data available ------------------------------------------------------------
+    def make_available(
+        self, dids: Sequence[str] | None = None, options: MakeOptions | None = None
+    ) -> list[Request]:
+        """Request DIDs (default: the selection) on the destination, or download them.
+
+        Replica mode reuses a rule of yours that already covers the DID on the destination
+        (decided by the RSEs the rule's expression selects), else adds one. ``options``:
+        rse_expression, lifetime_days, grouping, asynchronous, comment. Download mode
+        queues the files not yet in ``download_dir``. Errors raise, typed.
+        """
+        targets = [did_of(text) for text in (dids or self.selection.selected)]
+        if not targets:
+            raise InvalidQueryError("Nothing to make available.", "Select files or datasets first.")
+        token = self.store.begin("Requesting…")
+        try:
+            requests = []
+            for did in targets:
+                row = self.selection.row_of(did)
+                files = partial(self.selection.files_below, row)
+                requests.append(self.mode.make_available(row, files, self.account, options or {}))
+        finally:
+            self.store.end(token)
+        self.clear_error()
+        return requests
+
+    def retry(self, did: str) -> None:
+        """Retry a STUCK rule or a FAILED download."""
+        did = did_of(did)
+        self.mode.retry(did, lambda: self.selection.files_below(self.selection.row_of(did)))
+
+    def cancel_download(self, did: str) -> None:
+        self.mode.cancel(did_of(did))
+
+    def _affects_paths(self, request: Request) -> bool:
+        # Downloads land file by file: every step (and a failure) may have added files.
+        return (
+            request.state == AVAILABLE
+            or request.kind == "download"
+            or request.did in self.state.selected
+        )
+
+    def _before_request(self, request: Request) -> None:
+        if self._affects_paths(request):
+            self.selection.mark_unresolved()  # resolved again right after
+
+    def _on_request(self, request: Request) -> None:
+        """A request changed: update its badge; once data arrived, locate its files again."""
+        self.statuses.update({request.did: request.row_status()})
+        if request.state == AVAILABLE or request.kind == "download":
+            self.paths_cache.forget(self.selection.file_dids_of(request.did))
+            # Collections on screen that hold what arrived get a fresh count (2 of 3 ...).
+            parents = self.index.parents_of([request.did])
+            if parents:
+                rows = [self.selection.row_of(p) for p in parents]
+                self.workers.background(self.statuses.annotate, rows, pool=self.workers.badges)
+        if self._affects_paths(request):
+            self.selection.refresh()
+
+    # --- shutdown -------------------------------------------------------------------------
+    def close(self) -> None:
+        self.workers.closed = True
+        self.searcher.close()
+        self.mode.close()
+        self.workers.close()
+        self.service.close()

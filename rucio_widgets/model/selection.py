@@ -1,0 +1,269 @@
+"""The selection, the files it holds, and their local paths.
+
+Selecting DIDs (files or collections) starts a resolution on the paths worker: the files of
+each selected collection (listed once, cached), then their local paths (in bulk, through
+the availability mode), published as they are found. ``paths`` is derived here and never
+stored twice. A newer selection makes an older resolution stop at its next step.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable, Sequence
+
+from .. import dids as didlib
+from ..availability import file_status
+from ..errors import CancelledError, NotAvailableError, RucioWidgetsError, translate
+from ..modes import AvailabilityMode
+from ..protocol import FAILED, STUCK
+from ..service import DIDRow, Service
+from ..transfers import Request, Requests
+from .listings import RowIndex
+from .state import Store, Workers, log
+from .statuses import LocalPaths, Statuses
+
+
+def did_of(text: str) -> str:
+    """``scope:name`` of what the user wrote; InvalidQueryError when it is not a DID."""
+    try:
+        return str(didlib.parse_did(text))
+    except didlib.InvalidDIDError as exc:
+        raise translate(exc) from None
+
+
+class Selection:
+    def __init__(
+        self,
+        service: Service,
+        *,
+        store: Store,
+        index: RowIndex,
+        paths: LocalPaths,
+        statuses: Statuses,
+        requests: Requests,
+        mode: AvailabilityMode,
+        workers: Workers,
+    ) -> None:
+        self.service = service
+        self.store = store
+        self.index = index
+        self.paths = paths
+        self.statuses = statuses
+        self.requests = requests
+        self.mode = mode
+        self.workers = workers
+        self._lock = threading.RLock()
+        self._files_of: dict[str, list[DIDRow]] = {}
+        self._generation = 0
+        self._resolved = threading.Event()
+        self._resolved.set()
+        self.error: RucioWidgetsError | None = None
+
+    @property
+    def selected(self) -> list[str]:
+        return list(self.store.state.selected)
+
+    # --- changing it ----------------------------------------------------------------------
+    def set(self, selected: Iterable[str]) -> None:
+        cleaned = list(dict.fromkeys(did_of(text) for text in selected))
+        state = self.store.state
+        if (
+            cleaned == state.selected
+            and state.paths_state["pending"] == 0
+            and self._resolved.is_set()
+        ):
+            return
+        self.store.publish(selected=cleaned)
+        self.refresh()
+
+    def add(self, *dids: str) -> None:
+        self.set([*self.selected, *dids])
+
+    def remove(self, *dids: str) -> None:
+        drop = {did_of(d) for d in dids}
+        self.set([d for d in self.selected if d not in drop])
+
+    def refresh(self) -> None:
+        """Resolve the selection's paths again (something arrived)."""
+        with self._lock:
+            self._generation += 1
+            generation = self._generation
+            self._resolved.clear()
+        self.workers.paths.submit(self._resolve_guarded, generation)
+
+    # --- files ----------------------------------------------------------------------------
+    def files_below(self, row: DIDRow) -> list[DIDRow]:
+        """The files of a collection (listed once), or the file itself."""
+        if row.type == "FILE":
+            return [row]
+        if row.did not in self._files_of:
+            files = self.service.file_rows(row.scope, row.name)
+            self.index.add(files)
+            self._files_of[row.did] = files
+        return self._files_of[row.did]
+
+    def file_dids_of(self, did: str) -> list[str]:
+        files = self._files_of.get(did)
+        return [f.did for f in files] if files is not None else [did]
+
+    def row_of(self, did: str) -> DIDRow:
+        """The row of ``did``: known already, or looked up (one call)."""
+        known = self.index.get(did)
+        if known is not None:
+            return known
+        parsed = didlib.parse_did(did)
+        row = self.service.get_did(parsed.scope, parsed.name)
+        self.index.add([row])
+        return row
+
+    def _rows_of(self, selected: Sequence[str]) -> list[DIDRow]:
+        """Rows of the selected DIDs: from the index, the unknown ones in one bulk call."""
+        unknown = [didlib.parse_did(d) for d in selected if self.index.get(d) is None]
+        if unknown:
+            meta = self.service.metadata_bulk([(d.scope, d.name) for d in unknown])
+            missing = [str(d) for d in unknown if str(d) not in meta]
+            if missing:
+                raise NotAvailableError(
+                    f"{', '.join(missing[:3])} {'does' if len(missing) == 1 else 'do'} not exist "
+                    "in Rucio.",
+                    "Deselect it, or check the scope and name.",
+                    missing=dict.fromkeys(missing, "NOT_FOUND"),
+                )
+            self.index.add(DIDRow.from_rucio(data) for data in meta.values())
+        rows = [self.index.get(d) for d in selected]
+        return [row for row in rows if row is not None]
+
+    # --- resolving ------------------------------------------------------------------------
+    def _stale(self, generation: int) -> bool:
+        return generation != self._generation or self.workers.closed
+
+    def _resolve_guarded(self, generation: int) -> None:
+        token = self.store.begin("Resolving paths…")
+        self.error = None
+        try:
+            self._resolve(generation)
+        except Exception as exc:
+            if not isinstance(exc, RucioWidgetsError):
+                log.exception("resolving paths failed")
+            self.error = translate(exc)  # wait() and wait_paths() raise it
+            self.store.report(self.error)
+        finally:
+            self.store.end(token)
+            with self._lock:
+                if generation == self._generation:
+                    self._resolved.set()
+
+    def _resolve(self, generation: int) -> None:
+        files: dict[str, DIDRow] = {}  # in selection order, each file once
+        for row in self._rows_of(self.selected):
+            for file in self.files_below(row):
+                files.setdefault(file.did, file)
+            if self._stale(generation):
+                return
+        ordered = list(files.values())
+
+        def progress() -> None:
+            if not self._stale(generation):
+                self._publish(ordered, pending=True)
+
+        self._publish(ordered, pending=True)
+        self.paths.locate(ordered, on_progress=progress)
+        if not self._stale(generation):
+            self._publish(ordered, pending=False)
+
+    def _publish(self, files: Sequence[DIDRow], *, pending: bool) -> None:
+        resolved = [f for f in files if self.paths.known(f.did)]
+        paths = [p for p in (self.paths.get(f.did) for f in files) if p]
+        self.store.publish(
+            paths=paths,
+            unavailable=[f.did for f in resolved if not self.paths.get(f.did)],
+            paths_state={
+                "files": len(files),
+                "available": len(paths),
+                "pending": len(files) - len(resolved) if pending else 0,
+            },
+        )
+        updates = {f.did: file_status(self.paths.get(f.did) is not None) for f in resolved}
+        self.statuses.update(updates, send=False)
+
+    # --- waiting --------------------------------------------------------------------------
+    def mark_unresolved(self) -> None:
+        """Paths are about to change: waiters wait for the resolution that follows."""
+        self._resolved.clear()
+
+    def wait_resolved(self, timeout: float | None = None) -> bool:
+        """Wait until the selection's paths are resolved (available or not)."""
+        return self._resolved.wait(timeout)
+
+    def wait_paths(self, timeout: float | None = None) -> list[str]:
+        """Wait until the paths are resolved; raise NotAvailableError for files without."""
+        if not self._resolved.wait(timeout):
+            raise CancelledError(
+                f"Paths are still being resolved after {timeout} s.",
+                "Wait longer, or select fewer files.",
+            )
+        if self.error is not None:
+            raise self.error
+        unavailable = list(self.store.state.unavailable)
+        if unavailable:
+            raise NotAvailableError(
+                f"{len(unavailable)} selected file(s) are not available {self.mode.where()}: "
+                f"{', '.join(unavailable[:3])}{' ...' if len(unavailable) > 3 else ''}.",
+                "Make them available first (browser.make_available()).",
+                missing=dict.fromkeys(unavailable, "NOT_AVAILABLE"),
+            )
+        return list(self.store.state.paths)
+
+    def in_flight(self) -> list[Request]:
+        """Requests in flight for the selection or for files in it."""
+        selected = set(self.selected)
+        files = {f for did in selected for f in self.file_dids_of(did)}
+        return [
+            r for r in self.requests.all() if r.in_flight and (r.did in selected or r.did in files)
+        ]
+
+    def wait(
+        self, timeout: float | None = None, poll: float = 0.2, *, transfers: bool = True
+    ) -> list[str]:
+        """Wait until every selected file is available; return the paths.
+
+        Raises NotAvailableError naming what is missing and its state (STUCK with the
+        rule's error, FAILED with the reason, NOT_AVAILABLE when nothing was requested),
+        or when ``timeout`` passes first.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not self._resolved.wait(remaining):
+                break
+            if not transfers or not self.in_flight():
+                break
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+            time.sleep(poll)
+        pending = self.in_flight()
+        if self.requests.server_error is not None and pending:
+            raise self.requests.server_error
+        if self.error is not None:
+            raise self.error
+        unavailable = list(self.store.state.unavailable)
+        if not unavailable and not pending and self._resolved.is_set():
+            return list(self.store.state.paths)
+        selected = set(self.selected)
+        problems = [
+            r for r in self.requests.all() if r.state in (STUCK, FAILED) and r.did in selected
+        ]
+        missing: dict[str, str] = dict.fromkeys(unavailable, "NOT_AVAILABLE")
+        for request in [*pending, *problems]:
+            missing[request.did] = request.state + (
+                f" ({request.message})" if request.message else ""
+            )
+        first = next(iter(missing.items()), ("", "still resolving"))
+        raise NotAvailableError(
+            f"{len(missing)} selected item(s) are not available yet; e.g. {first[0]}: {first[1]}.",
+            "Wait longer (timeout=), retry stuck rules, or check the rule in Rucio."
+            if pending or problems
+            else "Make them available first (make_available()).",
+            missing=missing,
+        )

@@ -1,0 +1,248 @@
+"""The two availability modes behind one interface, so the model never asks which it has.
+
+- ``ReplicaMode`` (the JupyterLab extension's "replica"): data is made available by a
+  replication rule to ``destination_rse``; a file is local when it has an AVAILABLE replica
+  there, and its path is the PFN mapped under ``rse_mount_path``.
+- ``DownloadMode``: data is downloaded into ``download_dir/<scope>/<name>``; a file is local
+  when that file exists with the expected size.
+
+Both answer the same questions: where files are (``locate``), what collections' badges are
+(``statuses``), how to make a DID available (``make_available``), and how to retry, cancel
+and pick up what is in flight.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+from .availability import collection_status, download_path, pfn_to_local_path
+from .config import Settings
+from .protocol import MakeOptions, RowStatus
+from .service import DIDRow, Service
+from .transfers import Downloads, Request, Requests, RuleTracker
+
+#: Paths are reported after this many located files, then each time the count doubles:
+#: the first paths show at once, and a 5,000-file selection costs 7 updates, not 100.
+PATHS_FIRST_PUBLISH = 50
+
+Located = dict[str, str | None]
+Progress = Callable[[Located], None]
+
+
+class AvailabilityMode(Protocol):
+    name: str
+
+    def where(self) -> str:
+        """Where available files are, for messages: "on RSE" / "in /dir"."""
+        ...
+
+    def locate(self, files: Sequence[DIDRow], on_progress: Progress | None = None) -> Located:
+        """DID -> local path (None: not available) of each of ``files``."""
+        ...
+
+    def statuses(self, collections: Sequence[DIDRow]) -> dict[str, RowStatus]:
+        """Badges of datasets and containers (those it can tell; may be fewer)."""
+        ...
+
+    def make_available(
+        self,
+        row: DIDRow,
+        files: Callable[[], list[DIDRow]],
+        account: Callable[[], str],
+        options: MakeOptions,
+    ) -> Request:
+        """Request ``row``; ``files`` and ``account`` are asked for only when needed."""
+        ...
+
+    def retry(self, did: str, files: Callable[[], list[DIDRow]]) -> None: ...
+
+    def cancel(self, did: str) -> None: ...
+
+    def local_path(self, rse: str, pfn: str | None) -> str | None:
+        """The local path of a replica on ``rse``, when this mode reads it in place."""
+        ...
+
+    def pick_up(self, account: str) -> None:
+        """Follow what an earlier kernel left in flight."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class ReplicaMode:
+    name = "replica"
+
+    def __init__(self, service: Service, settings: Settings, requests: Requests) -> None:
+        self.service = service
+        self.settings = settings
+        self._destinations: set[str] | None = None
+        self.rules = RuleTracker(
+            service,
+            requests,
+            self.destinations,
+            destination_rse=settings.destination_rse,
+            lifetime_days=settings.replication_rule_lifetime_days,
+        )
+
+    def destinations(self) -> set[str]:
+        """The RSEs ``destination_rse`` (an RSE expression) selects; asked once."""
+        if self._destinations is None:
+            expression = self.settings.destination_rse
+            self._destinations = set(self.service.rses(expression)) if expression else set()
+        return self._destinations
+
+    def where(self) -> str:
+        return f"on {self.settings.destination_rse}"
+
+    def local_path(self, rse: str, pfn: str | None) -> str | None:
+        """The local path of a replica, when it is on the destination and mounted here."""
+        mount = self.settings.rse_mount_path
+        if not pfn or not mount or rse not in self.destinations():
+            return None
+        return pfn_to_local_path(pfn, mount, self.settings.path_begins_at)
+
+    def locate(self, files: Sequence[DIDRow], on_progress: Progress | None = None) -> Located:
+        located: Located = dict.fromkeys((f.did for f in files), None)
+        if not files or not self.settings.destination_rse or not self.settings.rse_mount_path:
+            return located
+        next_report = PATHS_FIRST_PUBLISH
+        stream = self.service.replicas(
+            [(f.scope, f.name) for f in files], self.settings.destination_rse
+        )
+        for count, replicas in enumerate(stream, start=1):
+            for rse, pfns in replicas.pfns.items():
+                path = self.local_path(rse, pfns[0] if pfns else None)
+                if path:
+                    located[replicas.did] = path
+                    break
+            if on_progress is not None and count >= next_report:
+                next_report *= 2
+                on_progress({d: p for d, p in located.items() if p})
+        return located
+
+    def statuses(self, collections: Sequence[DIDRow]) -> dict[str, RowStatus]:
+        if not self.settings.destination_rse or not collections:
+            return {}
+        destinations = self.destinations()
+        datasets = [r for r in collections if r.type == "DATASET"]
+        best: dict[str, tuple[int, int | None]] = {}
+        for entry in self.service.dataset_replicas([(r.scope, r.name) for r in datasets]):
+            if entry.get("rse") not in destinations:
+                continue
+            did = f"{entry['scope']}:{entry['name']}"
+            pair = (int(entry.get("available_length") or 0), entry.get("length"))
+            if did not in best or pair[0] > best[did][0]:
+                best[did] = pair
+        updates: dict[str, RowStatus] = {}
+        for row in collections:
+            available, total = best.get(row.did, (0, row.length))
+            if row.type != "DATASET" or total is None or available < total:
+                # Dataset replica rows exist only where a rule placed the dataset; files
+                # that arrived otherwise, and containers, are counted by a deep look-up.
+                available, total = self._deep_count(row, destinations)
+            updates[row.did] = collection_status(
+                available, total if total is not None else row.length
+            )
+        return updates
+
+    def _deep_count(self, row: DIDRow, destinations: set[str]) -> tuple[int, int | None]:
+        """(available, total) files of a collection on the best destination RSE."""
+        entries = [
+            e
+            for e in self.service.collection_replicas(row.scope, row.name)
+            if e.get("rse") in destinations
+        ]
+        if not entries:
+            return 0, row.length
+        top = max(entries, key=lambda e: int(e.get("available_length") or 0))
+        return int(top.get("available_length") or 0), top.get("length")
+
+    def make_available(
+        self,
+        row: DIDRow,
+        files: Callable[[], list[DIDRow]],
+        account: Callable[[], str],
+        options: MakeOptions,
+    ) -> Request:
+        return self.rules.request(row, account(), **options)
+
+    def retry(self, did: str, files: Callable[[], list[DIDRow]]) -> None:
+        self.rules.retry(did)
+
+    def cancel(self, did: str) -> None:
+        """Rules are not cancelled from the browser (delete them in Rucio)."""
+
+    def pick_up(self, account: str) -> None:
+        self.rules.pick_up(account)
+
+    def close(self) -> None:
+        self.rules.close()
+
+
+class DownloadMode:
+    name = "download"
+
+    def __init__(self, service: Service, settings: Settings, requests: Requests) -> None:
+        self.settings = settings
+        self.requests = requests
+        self.downloads = Downloads(
+            service, requests, Path(settings.download_dir).expanduser(), self.is_local
+        )
+
+    def where(self) -> str:
+        return f"in {self.settings.download_dir}"
+
+    def path_of(self, row: DIDRow) -> str:
+        return download_path(self.settings.download_dir, row.scope, row.name)
+
+    def is_local(self, row: DIDRow) -> bool:
+        """The file is in download_dir with the size Rucio has for it."""
+        try:
+            size = os.path.getsize(self.path_of(row))
+        except OSError:
+            return False
+        return row.bytes is None or size == row.bytes
+
+    def locate(self, files: Sequence[DIDRow], on_progress: Progress | None = None) -> Located:
+        return {row.did: (self.path_of(row) if self.is_local(row) else None) for row in files}
+
+    def statuses(self, collections: Sequence[DIDRow]) -> dict[str, RowStatus]:
+        return {}
+
+    def local_path(self, rse: str, pfn: str | None) -> str | None:
+        """Downloads are read from download_dir, never from a replica in place."""
+        return None
+
+    def make_available(
+        self,
+        row: DIDRow,
+        files: Callable[[], list[DIDRow]],
+        account: Callable[[], str],
+        options: MakeOptions,
+    ) -> Request:
+        below = files()
+        for file in below:  # refuse a name that would leave download_dir, before any I/O
+            self.path_of(file)
+        return self.downloads.request(row.did, below)
+
+    def retry(self, did: str, files: Callable[[], list[DIDRow]]) -> None:
+        self.downloads.request(did, files())
+
+    def cancel(self, did: str) -> None:
+        self.downloads.cancel(did)
+
+    def pick_up(self, account: str) -> None:
+        """Downloads do not outlive the kernel that started them."""
+
+    def close(self) -> None:
+        self.downloads.close()
+
+
+def mode_for(service: Service, settings: Settings, requests: Requests) -> AvailabilityMode:
+    """The mode ``settings.mode`` names (the one place that asks)."""
+    if settings.mode == "download":
+        return DownloadMode(service, settings, requests)
+    return ReplicaMode(service, settings, requests)

@@ -1,0 +1,231 @@
+"""The widget through a dummy comm (tests/widget_comm.py), over the in-memory service: the
+exact messages it sends, one reply per request, errors in one path, the handler table."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fake_service import FakeService
+from widget_comm import RecordingComm
+
+from rucio_widgets import protocol
+from rucio_widgets.config import load_config
+from rucio_widgets.dispatch import HANDLERS
+from rucio_widgets.errors import InvalidQueryError
+from rucio_widgets.widget import RucioBrowser
+
+DEST = "NOTEBOOK_DISK"
+
+
+@pytest.fixture
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No rucio.cfg and no JupyterLab extension config of this machine leaks in."""
+    empty = tmp_path / "rucio.cfg"  # exists: rucio-clients refuses to import without
+    empty.write_text("")
+    monkeypatch.setenv("RUCIO_CONFIG", str(empty))
+    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(tmp_path / "jupyter"))
+    for name in ("RUCIO_HOME", "RUCIO_BASE_URL", "RUCIO_ACCOUNT"):
+        monkeypatch.delenv(name, raising=False)
+
+
+SETTINGS = {
+    "rucio_host": "http://rucio.example.org",
+    "account": "alice",
+    "destination_rse": DEST,
+    "rse_mount_path": "/mnt/rucio",
+    "path_begins_at": 2,
+}
+
+
+@pytest.fixture
+def fake(isolated: None) -> FakeService:
+    service = FakeService(load_config(**SETTINGS)[0])
+    service.add_rse(DEST, "SITE_DATADISK")
+    service.add_dataset("data18:ds", 3, on=["SITE_DATADISK"], metadata={"datatype": "AOD"})
+    return service
+
+
+@pytest.fixture
+def widget(fake: FakeService, view: Any) -> Iterator[RucioBrowser]:
+    widget = RucioBrowser(service=fake, **SETTINGS)
+    deadline = time.monotonic() + 5
+    while widget.busy and time.monotonic() < deadline:  # start-up done
+        time.sleep(0.01)
+    yield widget
+    widget.close()
+
+
+def comm_of(widget: RucioBrowser) -> RecordingComm:
+    comm = widget.comm
+    assert isinstance(comm, RecordingComm)
+    return comm
+
+
+def test_the_handler_table_covers_exactly_the_protocol() -> None:
+    assert set(HANDLERS) == set(protocol.REQUESTS) == set(protocol.REPLIES)
+    writers = {kind for kind, handler in HANDLERS.items() if handler.writes}
+    assert writers == {protocol.MSG_MAKE_AVAILABLE, protocol.MSG_CANCEL_DOWNLOAD}
+
+
+def test_a_page_request_gets_exactly_one_reply(widget: RucioBrowser) -> None:
+    comm = comm_of(widget)
+    comm.deliver({"type": "page", "request_id": 7, "source": "data18:ds", "offset": 1, "limit": 5})
+    reply = comm.reply_to(7)
+    assert reply == {
+        "type": "page",
+        "request_id": 7,
+        "source": "data18:ds",
+        "offset": 1,
+        "rows": [
+            {
+                "did": f"data18:ds.f000{i}",
+                "type": "FILE",
+                "bytes": 100,
+                "length": None,
+                "status": None,
+            }
+            for i in (1, 2)
+        ],
+        "complete": True,
+        "total": 3,
+    }
+    time.sleep(0.1)
+    assert len(comm.replies_to(7)) == 1
+
+
+def test_a_request_without_an_id_gets_no_reply(widget: RucioBrowser) -> None:
+    comm = comm_of(widget)
+    comm.deliver({"type": "search", "query": "data18:*", "did_type": "all", "filters": ""})
+    comm.deliver({"type": "page", "source": "results", "offset": 0, "limit": 5})
+    time.sleep(0.2)
+    assert [m for m in comm.sent if "request_id" in m] == []
+
+
+def test_details_reply_carries_the_did_type_not_in_the_message_type(widget: RucioBrowser) -> None:
+    reply = comm_of(widget).request({"type": "details", "did": "data18:ds"})
+    assert reply["type"] == "details" and reply["did_type"] == "DATASET"
+    assert reply["did"] == "data18:ds" and reply["metadata"]["datatype"] == "AOD"
+    assert {r["rse"] for r in reply["replicas"]} == {"SITE_DATADISK"}
+    json.dumps(reply)  # what the comm carries
+
+
+def test_a_bad_search_is_one_error_reply_and_one_banner(widget: RucioBrowser) -> None:
+    comm = comm_of(widget)
+    states_before = len(comm.states)
+    reply = comm.request(
+        {"type": "search", "query": "data18:*", "did_type": "all", "filters": "a=1,,b=2"}
+    )
+    assert reply["error"]["kind"] == "InvalidQueryError"
+    assert "empty condition" in reply["error"]["message"]
+    assert set(reply) == {"type", "request_id", "error"}
+    assert widget.error == reply["error"]
+    banners = [s["error"] for s in comm.states[states_before:] if s.get("error")]
+    assert banners == [reply["error"]]
+
+
+def test_page_errors_are_shown_in_place_not_in_the_banner(widget: RucioBrowser) -> None:
+    reply = comm_of(widget).request(
+        {"type": "page", "source": "data18:gone", "offset": 0, "limit": 5}
+    )
+    assert reply["error"]["kind"] == "NotFoundError"
+    assert widget.error == {}
+
+
+def test_cancelling_a_waiting_page_answers_it_once_with_cancelled(
+    widget: RucioBrowser, fake: FakeService
+) -> None:
+    comm = comm_of(widget)
+    fake.search_gate = threading.Event()
+    comm.deliver(
+        {"type": "search", "request_id": 1, "query": "data18:*", "did_type": "all", "filters": ""}
+    )
+    comm.deliver({"type": "page", "request_id": 2, "source": "results", "offset": 0, "limit": 5})
+    time.sleep(0.15)
+    assert comm.replies_to(2) == []
+    comm.deliver({"type": "cancel_request", "request_id": 3, "target": 2})
+    assert comm.reply_to(3) == {"type": "cancel_request", "request_id": 3}
+    reply = comm.reply_to(2, timeout=5)
+    assert reply["error"]["kind"] == "CancelledError"
+    assert widget.error == {}  # nobody needs a banner for a request they gave up
+    fake.search_gate.set()
+    time.sleep(0.2)
+    assert len(comm.replies_to(2)) == 1
+
+
+def test_an_unknown_request_is_answered_with_an_error(widget: RucioBrowser) -> None:
+    reply = comm_of(widget).request({"type": "frobnicate"})
+    assert reply["error"]["message"] == "Unknown request `frobnicate`."
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        {"type": "cancel_download", "did": "a:b:c"},
+        {"type": "make_available", "dids": ["no-scope"]},
+        {"type": "details", "did": ":x"},
+    ],
+)
+def test_a_malformed_did_from_the_view_is_an_invalid_query(
+    widget: RucioBrowser, message: dict
+) -> None:
+    reply = comm_of(widget).request(message)
+    assert reply["error"]["kind"] == "InvalidQueryError"
+
+
+@pytest.mark.parametrize("call", ["deselect", "retry", "cancel_download", "select"])
+def test_a_malformed_did_from_python_is_an_invalid_query_in_the_panel(
+    widget: RucioBrowser, call: str
+) -> None:
+    with pytest.raises(InvalidQueryError):
+        getattr(widget, call)("a:b:c")
+    assert widget.error["kind"] == "InvalidQueryError"
+
+
+def test_make_available_replies_when_rucio_has_the_rule(
+    widget: RucioBrowser, fake: FakeService
+) -> None:
+    comm = comm_of(widget)
+    reply = comm.request(
+        {
+            "type": "make_available",
+            "dids": ["data18:ds"],
+            "options": {"lifetime_days": "2", "comment": ""},
+        }
+    )
+    assert reply == {
+        "type": "make_available",
+        "request_id": reply["request_id"],
+        "requested": ["data18:ds"],
+    }
+    [rule] = fake.rules.values()
+    assert rule["lifetime"] == 2 * 86400 and rule["comments"] == "rucio-widgets"
+    status = comm.wait_for(lambda m: m.get("type") == "status" and "data18:ds" in m["updates"])
+    assert status == {
+        "type": "status",
+        "updates": {"data18:ds": {"status": "REPLICATING", "available": 0, "total": 3}},
+    }
+
+
+def test_python_options_are_checked(widget: RucioBrowser) -> None:
+    with pytest.raises(InvalidQueryError, match="Unknown option `lifetime`"):
+        widget.make_available("data18:ds", lifetime=3)
+    with pytest.raises(InvalidQueryError, match="whole number"):
+        widget.make_available("data18:ds", lifetime_days="soon")
+
+
+def test_selection_through_the_trait_resolves_paths(
+    widget: RucioBrowser, fake: FakeService
+) -> None:
+    fake.place("data18:ds.f0000", DEST)
+    widget.selected = ["data18:ds"]
+    assert widget.model.wait_resolved(5)
+    assert widget.paths == ["/mnt/rucio/data18/ds.f0000"]
+    assert widget.paths_state == {"files": 3, "available": 1, "pending": 0}
+    assert widget.unavailable == ["data18:ds.f0001", "data18:ds.f0002"]
+    assert "paths" not in comm_of(widget).states[-1]  # never synced
