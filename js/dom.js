@@ -1,4 +1,7 @@
-// A tiny element builder: h("button", {class: "x", onclick: f}, "Label").
+// A tiny element builder: h("button", {class: "x", onclick: f}, "Label"), and a few
+// elements more than one part draws.
+
+import { safeUrl } from "./format.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const FOCUSABLE = new Set(["a", "button", "input", "select", "textarea"]);
@@ -10,11 +13,14 @@ const FOCUSABLE = new Set(["a", "button", "input", "select", "textarea"]);
  * else becomes an attribute.
  */
 
+/** @typedef {Node | string | null | undefined | false | Child[]} Child */
+
 /**
- * @param {string} tag
+ * @template {keyof HTMLElementTagNameMap} T
+ * @param {T} tag
  * @param {Props} [props]
- * @param {...any} children nodes, strings or (nested) arrays of them
- * @returns {HTMLElement}
+ * @param {...Child} children nodes, strings or (nested) arrays of them
+ * @returns {HTMLElementTagNameMap[T]}
  */
 export function h(tag, props = {}, ...children) {
   const el = document.createElement(tag);
@@ -32,11 +38,42 @@ export function h(tag, props = {}, ...children) {
       el.addEventListener(name.slice(2), /** @type {EventListener} */ (value));
     } else el.setAttribute(name, value === true ? "" : String(value));
   }
-  for (const child of children.flat(Infinity)) {
-    if (child === null || child === undefined || child === false) continue;
-    el.append(child);
-  }
+  appendAll(el, children);
   return el;
+}
+
+/**
+ * @param {HTMLElement} el
+ * @param {Child[]} children
+ */
+function appendAll(el, children) {
+  for (const child of children) {
+    if (Array.isArray(child)) appendAll(el, child);
+    else if (child !== null && child !== undefined && child !== false) el.append(child);
+  }
+}
+
+/**
+ * Enter without modifiers (and not while composing): the key that sends a form.
+ * @param {KeyboardEvent} e
+ */
+export function isPlainEnter(e) {
+  return e.key === "Enter" && !e.isComposing && !e.shiftKey && !e.ctrlKey && !e.metaKey && !e.altKey;
+}
+
+/**
+ * The root's keydown: keys typed in the widget are the widget's.  JupyterLab's command-mode
+ * shortcuts (A, B, D D, arrows, Enter...) must not act on the notebook underneath.  Lumino
+ * skips its key bindings for events from elements marked data-lm-suppress-shortcuts (set by
+ * h() on everything focusable: Notebook 7 handles keys in the capture phase, before they
+ * reach the widget); stopping plain keys here also covers front ends that listen in the
+ * bubbling phase (JupyterLab).
+ * @param {KeyboardEvent} e
+ */
+export function keepKeys(e) {
+  if (e.ctrlKey || e.metaKey || e.altKey) return;
+  if (e.key === "Escape" || e.key === "Tab" || (e.key === "Enter" && e.shiftKey)) return;
+  e.stopPropagation();
 }
 
 /**
@@ -61,3 +98,52 @@ export const ICON_FETCH = "M8 2.5v8M4.5 7 8 10.5 11.5 7M3 13.5h10";
 export const ICON_CLOSE = "M4 4l8 8M12 4l-8 8";
 export const ICON_RETRY = "M12.5 8A4.5 4.5 0 1 1 11 4.6M11.5 2v3h-3";
 export const ICON_EXTERNAL = "M9 3h4v4M13 3 7.5 8.5M11 9.5V13H3V5h3.5";
+
+/**
+ * A DID as "scope:" (muted) and name, so that the name stands out.
+ * @param {string} did
+ * @returns {Array<Node | string>}
+ */
+export function didParts(did) {
+  const i = did.indexOf(":");
+  return i > 0 ? [h("span", { class: "rw-did-scope" }, did.slice(0, i + 1)), did.slice(i + 1)] : [did];
+}
+
+/**
+ * A link to the Rucio web UI in a new tab, or null when the URL is not http(s).
+ * @param {unknown} url
+ * @param {string} cls
+ * @param {string} title
+ * @param {...(Node | string)} children
+ */
+export function webLink(url, cls, title, ...children) {
+  const href = safeUrl(url);
+  return href
+    ? h("a", { class: cls, href, target: "_blank", rel: "noopener noreferrer", title }, ...children)
+    : null;
+}
+
+/**
+ * "Waiting for the server…" and a Cancel button: a request has had no reply for a while.
+ * The request is not given up unless the user cancels it; a late reply still counts.
+ * @param {() => void} onCancel
+ * @param {string} [text]
+ */
+export function waitingNote(onCancel, text = "Waiting for the server…") {
+  return h(
+    "span",
+    { class: "rw-waiting", role: "status" },
+    h("span", { class: "rw-spinner", "aria-hidden": "true" }),
+    h("span", { class: "rw-waiting-text" }, text),
+    h(
+      "button",
+      {
+        class: "rw-waiting-cancel rw-link",
+        type: "button",
+        title: "Stop waiting: cancel the request",
+        onclick: onCancel,
+      },
+      "Cancel",
+    ),
+  );
+}

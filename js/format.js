@@ -1,5 +1,30 @@
 // Small text helpers for the view.
 
+import { DID_TYPES } from "./protocol.js";
+
+/** @typedef {import("./protocol.js").DidType} DidType */
+
+export const DID_TYPE_LIST = DID_TYPES;
+
+/** @type {Record<DidType, string>} */
+export const DID_TYPE_LABELS = {
+  all: "All types",
+  container: "Containers",
+  dataset: "Datasets",
+  file: "Files",
+  collection: "Collections",
+};
+
+/**
+ * A DID type from a trait or a select, "all" when it is not one.
+ * @param {unknown} value
+ * @returns {DidType}
+ */
+export function didTypeOf(value) {
+  const found = DID_TYPE_LIST.find((t) => t === value);
+  return found ?? "all";
+}
+
 const UNITS = ["B", "kB", "MB", "GB", "TB", "PB", "EB"];
 const numberFormat = new Intl.NumberFormat("en-US");
 
@@ -40,6 +65,7 @@ export function plural(n, one, many = `${one}s`) {
   return `${formatCount(n)} ${n === 1 ? one : many}`;
 }
 
+/** @type {Record<string, string>} */
 const STATUS_WORDS = {
   AVAILABLE: "available",
   PARTIALLY_AVAILABLE: "partial",
@@ -51,6 +77,7 @@ const STATUS_WORDS = {
   FAILED: "failed",
 };
 
+/** @type {Record<string, string>} */
 const STATUS_HELP = {
   AVAILABLE: "All files are available at the destination",
   PARTIALLY_AVAILABLE: "Some files are available at the destination",
@@ -68,17 +95,18 @@ const STATUS_HELP = {
  * @returns {{key: string, text: string, title: string, progress: number | null}}
  */
 export function describeStatus(st) {
-  if (!st || !st.status) {
+  if (!st?.status) {
     return { key: "UNKNOWN", text: "…", title: "Availability not known yet", progress: null };
   }
   const key = String(st.status);
-  const hasCounts = typeof st.available === "number" && typeof st.total === "number";
-  const counts = hasCounts ? `${formatCount(st.available)}/${formatCount(st.total)}` : "";
-  const progress = hasCounts && st.total > 0 ? Math.min(1, Math.max(0, st.available / st.total)) : null;
-  let text = STATUS_WORDS[/** @type {keyof STATUS_WORDS} */ (key)] ?? key.toLowerCase();
+  const { available, total } = st;
+  const hasCounts = typeof available === "number" && typeof total === "number";
+  const counts = hasCounts ? `${formatCount(available)}/${formatCount(total)}` : "";
+  const progress = hasCounts && total > 0 ? Math.min(1, Math.max(0, available / total)) : null;
+  let text = STATUS_WORDS[key] ?? key.toLowerCase();
   if (key === "PARTIALLY_AVAILABLE" && counts) text = counts;
   else if ((key === "REPLICATING" || key === "DOWNLOADING") && counts) text = `${text} ${counts}`;
-  let title = STATUS_HELP[/** @type {keyof STATUS_HELP} */ (key)] ?? key;
+  let title = STATUS_HELP[key] ?? key;
   if (counts) title += ` (${counts} files)`;
   if (st.message) title += `: ${st.message}`;
   return { key, text, title, progress };

@@ -8,11 +8,13 @@
 // consecutive items, so finding the item at a flat index is a binary search however many
 // rows there are.
 
-import { PAGE_LIMIT, RESULTS_SOURCE } from "./protocol.js";
+import { PAGE_SIZE, RESULTS_SOURCE } from "./protocol.js";
+import { CANCELLED } from "./rpc.js";
 
 /** @typedef {import("./protocol.js").Row} Row */
 /** @typedef {import("./protocol.js").RowStatus} RowStatus */
 /** @typedef {import("./protocol.js").PageReply} PageReply */
+/** @typedef {import("./protocol.js").PanelError} PanelError */
 
 /**
  * @typedef {object} Source
@@ -22,7 +24,7 @@ import { PAGE_LIMIT, RESULTS_SOURCE } from "./protocol.js";
  * @property {boolean} complete
  * @property {number | null} total
  * @property {number | null} stallAt a short reply ended here: ask no further until unstalled
- * @property {string | null} error
+ * @property {PanelError | null} error why its last page failed: shown until retried
  */
 
 /**
@@ -66,20 +68,29 @@ export const isCollection = (row) => !!row && (row.type === "DATASET" || row.typ
 
 export class Listing {
   constructor() {
-    this.reset();
-  }
-
-  /** Forget every row, expansion, pending request and status: a new search. */
-  reset() {
     /** @type {Map<string, Source>} */
     this.sources = new Map();
     /** @type {Map<string, {parentKey: string, offset: number, did: string}>} */
     this.expanded = new Map();
     /** @type {Map<number, PageWant>} */
     this.pending = new Map();
+    /** @type {Set<number>} pending requests that have waited WAITING_MS */
+    this.waiting = new Set();
     /** @type {Map<string, RowStatus>} */
     this.status = new Map();
     /** @type {Run[]} */
+    this.runs = [];
+    this.length = 0;
+    this.root = this.source(RESULTS_SOURCE);
+  }
+
+  /** Forget every row, expansion, pending request and status: a new search. */
+  reset() {
+    this.sources = new Map();
+    this.expanded = new Map();
+    this.pending = new Map();
+    this.waiting = new Set();
+    this.status = new Map();
     this.runs = [];
     this.length = 0;
     this.root = this.source(RESULTS_SOURCE);
@@ -303,6 +314,34 @@ export class Listing {
   }
 
   /**
+   * Whether the request for the row at an offset has waited long for its reply.
+   * @param {string} source
+   * @param {number} offset
+   */
+  isWaiting(source, offset) {
+    for (const id of this.waiting) {
+      const p = this.pending.get(id);
+      if (p && p.source === source && offset >= p.offset && offset < p.offset + p.limit) return true;
+    }
+    return false;
+  }
+
+  /**
+   * A page request has waited WAITING_MS: its rows say so.
+   * @param {number} requestId
+   */
+  markWaiting(requestId) {
+    if (!this.pending.has(requestId)) return false;
+    this.waiting.add(requestId);
+    return true;
+  }
+
+  /** Request ids of the pages asked for and not answered yet. */
+  pendingIds() {
+    return [...this.pending.keys()];
+  }
+
+  /**
    * Pages to ask for so that the items from first to last (inclusive) can be shown:
    * missing rows in view, and the next page of a listing whose end is in view.  At most
    * one page per source per call; the next call asks for more if still needed.
@@ -324,7 +363,7 @@ export class Listing {
       if (run.kind === "more") {
         const offset = this.count(src);
         if (!this.blocked(src, offset)) {
-          out.push({ source: src.key, offset, limit: PAGE_LIMIT });
+          out.push({ source: src.key, offset, limit: PAGE_SIZE });
           asked.add(src.key);
         }
         continue;
@@ -335,9 +374,9 @@ export class Listing {
       for (let off = from; off <= to; off++) {
         if (src.rows[off] !== undefined || this.blocked(src, off)) continue;
         // Start on a page boundary, past rows already here, to avoid overlapping pages.
-        let begin = Math.floor(off / PAGE_LIMIT) * PAGE_LIMIT;
+        let begin = Math.floor(off / PAGE_SIZE) * PAGE_SIZE;
         while (begin < off && (src.rows[begin] !== undefined || this.isPending(src.key, begin))) begin++;
-        out.push({ source: src.key, offset: begin, limit: PAGE_LIMIT });
+        out.push({ source: src.key, offset: begin, limit: PAGE_SIZE });
         asked.add(src.key);
         break;
       }
@@ -364,25 +403,28 @@ export class Listing {
 
   /**
    * Apply a page reply.  Replies to requests this listing did not make (another view's,
-   * or from before a reset) are ignored.
+   * or from before a reset) are ignored.  A cancelled request is forgotten, not an error:
+   * its rows are asked for again when they are next in view.
    * @param {PageReply} reply
-   * @returns {boolean} whether it was applied
+   * @returns {boolean} whether the listing changed
    */
   applyPage(reply) {
     const want = this.pending.get(reply.request_id);
     if (!want) return false;
     this.pending.delete(reply.request_id);
+    this.waiting.delete(reply.request_id);
     const src = this.source(want.source);
     const offset = typeof reply.offset === "number" ? reply.offset : want.offset;
     if (reply.error) {
-      src.error = String(reply.error);
+      if (reply.error.kind === CANCELLED) return false;
+      src.error = { ...reply.error, message: String(reply.error.message || "the request failed") };
       return true;
     }
     src.error = null;
     const rows = Array.isArray(reply.rows) ? reply.rows : [];
     rows.forEach((row, i) => {
       src.rows[offset + i] = row;
-      if (row && row.status) this.status.set(row.did, row.status);
+      if (row?.status) this.status.set(row.did, row.status);
     });
     if (reply.complete) {
       src.complete = true;

@@ -1,13 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { Listing } from "../../js/listing.js";
+import { PAGE_SIZE } from "../../js/protocol.js";
 import { row } from "./fake-model.js";
 
 /**
  * @param {Listing} listing
  * @param {number} id
  * @param {{source: string, offset: number, limit: number}} want
- * @param {any[]} rows
+ * @param {import("../../js/protocol.js").Row[]} rows
  * @param {boolean} complete
+ * @param {number | null} [total]
  */
 function reply(listing, id, want, rows, complete, total = null) {
   listing.track(id, want);
@@ -31,12 +33,12 @@ describe("Listing", () => {
     l.setResultsState(1000, true);
     l.rebuild();
     expect(l.length).toBe(1000);
-    expect(l.wants(0, 20)).toEqual([{ source: "results", offset: 0, limit: 100 }]);
-    reply(l, 1, { source: "results", offset: 0, limit: 100 }, rows(0, 100), false);
+    expect(l.wants(0, 20)).toEqual([{ source: "results", offset: 0, limit: PAGE_SIZE }]);
+    reply(l, 1, { source: "results", offset: 0, limit: PAGE_SIZE }, rows(0, PAGE_SIZE), false);
     l.rebuild();
-    expect(l.wants(90, 120)).toEqual([{ source: "results", offset: 100, limit: 100 }]);
-    expect(l.wants(530, 560)).toEqual([{ source: "results", offset: 500, limit: 100 }]);
-    l.track(2, { source: "results", offset: 500, limit: 100 });
+    expect(l.wants(90, 120)).toEqual([{ source: "results", offset: 100, limit: PAGE_SIZE }]);
+    expect(l.wants(530, 560)).toEqual([{ source: "results", offset: 500, limit: PAGE_SIZE }]);
+    l.track(2, { source: "results", offset: 500, limit: PAGE_SIZE });
     expect(l.wants(530, 560)).toEqual([]);
   });
 
@@ -44,28 +46,28 @@ describe("Listing", () => {
     const l = new Listing();
     l.setResultsState(10, false);
     l.rebuild();
-    reply(l, 1, { source: "results", offset: 0, limit: 100 }, rows(0, 10), false);
+    reply(l, 1, { source: "results", offset: 0, limit: PAGE_SIZE }, rows(0, 10), false);
     l.rebuild();
     // The end of the results is in view, but Python had nothing more: do not ask in a loop.
     expect(l.itemAt(10)?.kind).toBe("more");
     expect(l.wants(0, 20)).toEqual([]);
     l.setResultsState(40, false);
     l.rebuild();
-    expect(l.wants(0, 50)).toEqual([{ source: "results", offset: 10, limit: 100 }]);
+    expect(l.wants(0, 50)).toEqual([{ source: "results", offset: 10, limit: PAGE_SIZE }]);
   });
 
   it("keeps an error on a listing until retried", () => {
     const l = new Listing();
     l.setResultsState(1, true);
     l.rebuild();
-    reply(l, 1, { source: "results", offset: 0, limit: 100 }, [row("s:ds", "DATASET")], true, 1);
+    reply(l, 1, { source: "results", offset: 0, limit: PAGE_SIZE }, [row("s:ds", "DATASET")], true, 1);
     l.rebuild();
     const ds = l.itemAt(0);
     expect(ds && l.expand(ds)).toBe(true);
     l.rebuild();
     expect(l.itemAt(1)?.kind).toBe("more");
-    expect(l.wants(0, 5)).toEqual([{ source: "s:ds", offset: 0, limit: 100 }]);
-    l.track(2, { source: "s:ds", offset: 0, limit: 100 });
+    expect(l.wants(0, 5)).toEqual([{ source: "s:ds", offset: 0, limit: PAGE_SIZE }]);
+    l.track(2, { source: "s:ds", offset: 0, limit: PAGE_SIZE });
     l.applyPage({
       type: "page",
       request_id: 2,
@@ -73,14 +75,16 @@ describe("Listing", () => {
       offset: 0,
       rows: [],
       complete: false,
-      error: "Access denied",
+      total: null,
+      error: { message: "Access denied", hint: "Ask for access.", kind: "PermissionDeniedError" },
     });
     l.rebuild();
     expect(l.itemAt(1)?.kind).toBe("error");
+    expect(l.source("s:ds").error).toMatchObject({ message: "Access denied", hint: "Ask for access." });
     expect(l.wants(0, 5)).toEqual([]);
     l.retry("s:ds");
     l.rebuild();
-    expect(l.wants(0, 5)).toEqual([{ source: "s:ds", offset: 0, limit: 100 }]);
+    expect(l.wants(0, 5)).toEqual([{ source: "s:ds", offset: 0, limit: PAGE_SIZE }]);
   });
 
   it("follows an item by reference when rows appear above it", () => {
@@ -89,7 +93,7 @@ describe("Listing", () => {
     reply(
       l,
       1,
-      { source: "results", offset: 0, limit: 100 },
+      { source: "results", offset: 0, limit: PAGE_SIZE },
       [row("s:a", "DATASET"), row("s:b", "FILE"), row("s:c", "FILE")],
       true,
       3,
@@ -99,7 +103,7 @@ describe("Listing", () => {
     const ref = c && l.refOf(c);
     const a = l.itemAt(0);
     if (a) l.expand(a);
-    reply(l, 2, { source: "s:a", offset: 0, limit: 100 }, rows(0, 4, "s:a."), true, 4);
+    reply(l, 2, { source: "s:a", offset: 0, limit: PAGE_SIZE }, rows(0, 4, "s:a."), true, 4);
     l.rebuild();
     expect(ref && l.indexOf(ref)).toBe(6);
     expect(l.itemAt(6)?.row?.did).toBe("s:c");
@@ -119,7 +123,7 @@ describe("Listing", () => {
         total: 1,
       }),
     ).toBe(false);
-    l.track(8, { source: "results", offset: 0, limit: 100 });
+    l.track(8, { source: "results", offset: 0, limit: PAGE_SIZE });
     l.reset();
     expect(
       l.applyPage({
@@ -132,5 +136,44 @@ describe("Listing", () => {
         total: 1,
       }),
     ).toBe(false);
+  });
+
+  it("forgets a cancelled page without marking the listing as failed", () => {
+    const l = new Listing();
+    l.setResultsState(10, true);
+    l.rebuild();
+    l.track(1, { source: "results", offset: 0, limit: PAGE_SIZE });
+    expect(l.isPending("results", 5)).toBe(true);
+    const cancelled = { message: "The page request was cancelled.", hint: "", kind: "CancelledError" };
+    expect(
+      l.applyPage({
+        type: "page",
+        request_id: 1,
+        source: "results",
+        offset: 0,
+        rows: [],
+        complete: false,
+        total: null,
+        error: cancelled,
+      }),
+    ).toBe(false);
+    expect(l.root.error).toBeNull();
+    expect(l.isPending("results", 5)).toBe(false);
+    // Its rows are asked for again.
+    expect(l.wants(0, 9)).toEqual([{ source: "results", offset: 0, limit: PAGE_SIZE }]);
+  });
+
+  it("marks the rows of a page that waits long", () => {
+    const l = new Listing();
+    l.setResultsState(300, true);
+    l.rebuild();
+    l.track(1, { source: "results", offset: 100, limit: PAGE_SIZE });
+    expect(l.isWaiting("results", 150)).toBe(false);
+    expect(l.markWaiting(1)).toBe(true);
+    expect(l.markWaiting(2)).toBe(false);
+    expect(l.isWaiting("results", 150)).toBe(true);
+    expect(l.isWaiting("results", 50)).toBe(false);
+    reply(l, 1, { source: "results", offset: 100, limit: PAGE_SIZE }, rows(PAGE_SIZE, PAGE_SIZE), false);
+    expect(l.isWaiting("results", 150)).toBe(false);
   });
 });

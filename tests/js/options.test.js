@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { collectOptions } from "../../js/options.js";
+import { collectOptions } from "../../js/parts/options.js";
 
 const blank = { rse: "", lifetime: "", grouping: "DATASET", asynchronous: false, comment: "" };
 

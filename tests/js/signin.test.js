@@ -1,57 +1,26 @@
+// The sign-in form in the view, the credentials' countdown, and the instance picker.
+
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { SIGN_IN_TIMEOUT_MS } from "../../js/auth.js";
 import { describeExpiry, formatDuration, parseTime } from "../../js/format.js";
-import widget from "../../js/widget.js";
-import { answerAll, createModel, row } from "./fake-model.js";
+import { WAITING_MS } from "../../js/rpc.js";
+import { answerAll, answerCancels, fail, flush, reply, row } from "./fake-model.js";
+import { find, mount as mountView, press, type, unmountAll } from "./helpers.js";
 
-/** @type {Array<() => void>} */
-const cleanups = [];
+/** @typedef {import("../../js/model.js").Traits} Traits */
 
-/** @param {Record<string, unknown>} [initial] */
+/** @param {Partial<Traits>} [initial] */
 function mount(initial) {
-  const model = createModel(initial);
-  const set = vi.spyOn(model, "set");
-  const el = document.createElement("div");
-  document.body.append(el);
-  const cleanup = widget.render({ model, el });
-  let cleaned = false;
-  const dispose = () => {
-    if (cleaned) return;
-    cleaned = true;
-    cleanup();
-    el.remove();
-  };
-  cleanups.push(dispose);
-  const $ = (/** @type {string} */ sel) => /** @type {any} */ (el.querySelector(sel));
-  return { model, el, set, cleanup: dispose, $ };
+  const w = mountView(initial);
+  return { ...w, set: vi.spyOn(w.model, "set") };
 }
 
 afterEach(() => {
-  while (cleanups.length) cleanups.pop()?.();
+  unmountAll();
   vi.useRealTimers();
   vi.restoreAllMocks();
 });
 
-/**
- * @param {Element} target
- * @param {string} key
- * @param {KeyboardEventInit} [init]
- */
-function press(target, key, init = {}) {
-  const e = new KeyboardEvent("keydown", { key, bubbles: true, cancelable: true, ...init });
-  target.dispatchEvent(e);
-  return e;
-}
-
-/**
- * @param {HTMLInputElement | HTMLTextAreaElement} input
- * @param {string} value
- */
-function type(input, value) {
-  input.value = value;
-  input.dispatchEvent(new Event("input", { bubbles: true }));
-}
-
+/** @type {import("../../js/protocol.js").AuthState} */
 const USERPASS_OUT = {
   state: "signed_out",
   auth_type: "userpass",
@@ -72,8 +41,8 @@ const ISO = (/** @type {number} */ ms) => new Date(ms).toISOString();
 function expectNoLeak(w, secret) {
   for (const call of w.set.mock.calls) expect(JSON.stringify(call)).not.toContain(secret);
   expect(JSON.stringify(w.model.state)).not.toContain(secret);
-  for (const name of Object.keys(w.model.state))
-    expect(JSON.stringify(w.model.get(name) ?? null)).not.toContain(secret);
+  for (const value of Object.values(w.model.state))
+    expect(JSON.stringify(value ?? null)).not.toContain(secret);
   expect(w.el.innerHTML).not.toContain(secret);
   expect(localStorage.length).toBe(0);
   expect(sessionStorage.length).toBe(0);
@@ -83,7 +52,7 @@ describe("sign-in form", () => {
   it("is hidden while the state is not known, and when signed in", () => {
     const w = mount();
     expect(w.$(".rw-signin").hidden).toBe(true);
-    expect(w.$("input.rw-search").disabled).toBe(false);
+    expect(w.input("input.rw-search").disabled).toBe(false);
     expect(w.$("button.rw-signout").hidden).toBe(true);
     expect(w.$(".rw-expiry").hidden).toBe(true);
     w.model.update("auth", { state: "signed_in", auth_type: "userpass", account: "alice" });
@@ -91,12 +60,13 @@ describe("sign-in form", () => {
     expect(w.$("button.rw-signout").hidden).toBe(false);
   });
 
-  it("appears for signed_out userpass, prefilled, and disables searching and fetching", () => {
+  it("appears for signed_out userpass, prefilled, and disables searching and fetching", async () => {
     const w = mount({ selected: ["s:a"] });
     w.model.update("results_state", { generation: 1, loaded: 1, complete: true });
-    answerAll(w.model, "results", 1, () => row("s:a", "DATASET"));
-    expect(w.el.querySelector('.rw-row[data-did="s:a"] .rw-make-available').disabled).toBe(false);
-    expect(w.$("button.rw-make-selection-available").disabled).toBe(false);
+    await answerAll(w.model, "results", 1, () => row("s:a", "DATASET"));
+    const rowButton = () => w.button('.rw-row[data-did="s:a"] .rw-make-available');
+    expect(rowButton().disabled).toBe(false);
+    expect(w.button("button.rw-make-selection-available").disabled).toBe(false);
 
     w.model.update("auth", USERPASS_OUT);
     const form = w.$(".rw-signin");
@@ -105,44 +75,46 @@ describe("sign-in form", () => {
     expect(form.getAttribute("aria-label")).toBeTruthy();
     expect(w.$(".rucio-widgets").firstElementChild).toBe(form);
     expect(w.$(".rw-signin-message").textContent).toBe("Wrong password for alice");
-    expect(w.$("input.rw-signin-account").value).toBe("alice");
-    expect(w.$("input.rw-signin-username").value).toBe("alice");
-    const password = w.$("input.rw-signin-password");
+    expect(w.input("input.rw-signin-account").value).toBe("alice");
+    expect(w.input("input.rw-signin-username").value).toBe("alice");
+    const password = w.input("input.rw-signin-password");
     expect(password.type).toBe("password");
     expect(password.getAttribute("autocomplete")).toBe("current-password");
     expect(w.$("button.rw-signin-submit").textContent).toBe("Sign in");
 
-    expect(w.$("input.rw-search").disabled).toBe(true);
-    expect(w.$("button.rw-search-button").disabled).toBe(true);
-    expect(w.$("button.rw-make-selection-available").disabled).toBe(true);
-    expect(w.el.querySelector('.rw-row[data-did="s:a"] .rw-make-available').disabled).toBe(true);
+    expect(w.input("input.rw-search").disabled).toBe(true);
+    expect(w.button("button.rw-search-button").disabled).toBe(true);
+    expect(w.button("button.rw-make-selection-available").disabled).toBe(true);
+    expect(rowButton().disabled).toBe(true);
     expect(w.$("button.rw-signout").hidden).toBe(true);
+    expect(w.$(".rucio-widgets").classList.contains("rw-signed-out")).toBe(true);
     // Enter in the filter text does not search either.
     press(w.$("input.rw-filter-text"), "Enter");
     expect(w.model.sentOf("search")).toHaveLength(0);
 
     w.model.update("auth", { ...USERPASS_OUT, state: "signed_in", message: "" });
     expect(form.hidden).toBe(true);
-    expect(w.$("input.rw-search").disabled).toBe(false);
-    expect(w.$("button.rw-make-selection-available").disabled).toBe(false);
-    expect(w.el.querySelector('.rw-row[data-did="s:a"] .rw-make-available').disabled).toBe(false);
+    expect(w.input("input.rw-search").disabled).toBe(false);
+    expect(w.button("button.rw-make-selection-available").disabled).toBe(false);
+    expect(rowButton().disabled).toBe(false);
   });
 
   it("shows the form with a default message when the credentials expired", () => {
     const w = mount({ auth: { state: "expired", auth_type: "userpass", account: "alice" } });
     expect(w.$(".rw-signin").hidden).toBe(false);
     expect(w.$(".rw-signin-message").textContent).toMatch(/expired/);
-    expect(w.$("input.rw-search").disabled).toBe(true);
+    expect(w.input("input.rw-search").disabled).toBe(true);
+    expect(w.$(".rw-empty").textContent).toBe("Sign in to search the catalogue");
   });
 
-  it("sends one sign_in on Enter in the password field and keeps the password nowhere else", () => {
+  it("sends one sign_in on Enter in the password field and keeps the password nowhere else", async () => {
     const log = vi.spyOn(console, "log");
     const warn = vi.spyOn(console, "warn");
     const error = vi.spyOn(console, "error");
     const debug = vi.spyOn(console, "debug");
     const w = mount({ auth: USERPASS_OUT });
-    type(w.$("input.rw-signin-account"), "alice2");
-    const password = w.$("input.rw-signin-password");
+    type(w.input("input.rw-signin-account"), "alice2");
+    const password = w.input("input.rw-signin-password");
     type(password, SECRET);
     expect(w.model.sentOf("sign_in")).toHaveLength(0);
     password.dispatchEvent(new Event("change", { bubbles: true }));
@@ -150,17 +122,11 @@ describe("sign-in form", () => {
 
     const e = press(password, "Enter");
     expect(e.defaultPrevented).toBe(true);
-    const sent = w.model.sentOf("sign_in");
-    expect(sent).toHaveLength(1);
-    expect(sent[0]).toEqual({
-      type: "sign_in",
-      request_id: expect.any(Number),
-      account: "alice2",
-      username: "alice",
-      password: SECRET,
-    });
+    expect(w.model.bodies("sign_in")).toEqual([
+      { type: "sign_in", account: "alice2", username: "alice", password: SECRET },
+    ]);
     // Busy until the reply; a second Enter or click sends nothing.
-    const button = w.$("button.rw-signin-submit");
+    const button = w.button("button.rw-signin-submit");
     expect(button.disabled).toBe(true);
     expect(button.textContent).toMatch(/Signing in/);
     press(password, "Enter");
@@ -168,44 +134,41 @@ describe("sign-in form", () => {
     expect(w.model.sentOf("sign_in")).toHaveLength(1);
     expect(password.value).toBe("");
 
-    w.model.message({ type: "sign_in", request_id: sent[0].request_id, ok: true, message: "" });
+    await reply(w.model, w.model.lastOf("sign_in"), { ok: true, message: "" });
     expect(password.value).toBe("");
     expect(w.$(".rw-signin").hidden).toBe(true);
-    expect(w.$("input.rw-search").disabled).toBe(false);
+    expect(w.input("input.rw-search").disabled).toBe(false);
 
     expectNoLeak(w, SECRET);
     for (const spy of [log, warn, error, debug])
       for (const call of spy.mock.calls) expect(JSON.stringify(call)).not.toContain(SECRET);
   });
 
-  it("shows an error reply, keeps account and username, clears the password", () => {
+  it("shows a refusal, keeps account and username, clears the password", async () => {
     const w = mount({ auth: USERPASS_OUT });
-    const password = w.$("input.rw-signin-password");
+    const password = w.input("input.rw-signin-password");
     type(password, SECRET);
     w.$("button.rw-signin-submit").click();
-    const [req] = w.model.sentOf("sign_in");
+    const req = w.model.lastOf("sign_in");
     expect(req.password).toBe(SECRET);
 
     // Another view's reply (or a stale one) changes nothing.
     w.model.message({ type: "sign_in", request_id: req.request_id + 1, ok: false, message: "other" });
+    await flush();
     expect(w.$(".rw-signin-error").hidden).toBe(true);
-    expect(w.$("button.rw-signin-submit").disabled).toBe(true);
+    expect(w.button("button.rw-signin-submit").disabled).toBe(true);
 
-    w.model.message({
-      type: "sign_in",
-      request_id: req.request_id,
-      ok: false,
-      message: "Cannot authenticate: wrong password",
-    });
+    await reply(w.model, req, { ok: false, message: "Cannot authenticate: wrong password" });
     const error = w.$(".rw-signin-error");
     expect(error.hidden).toBe(false);
     expect(error.textContent).toBe("Cannot authenticate: wrong password");
     expect(w.$(".rw-signin").hidden).toBe(false);
-    expect(w.$("input.rw-signin-account").value).toBe("alice");
-    expect(w.$("input.rw-signin-username").value).toBe("alice");
+    expect(w.input("input.rw-signin-account").value).toBe("alice");
+    expect(w.input("input.rw-signin-username").value).toBe("alice");
     expect(password.value).toBe("");
-    expect(w.$("button.rw-signin-submit").disabled).toBe(false);
-    expect(w.$("input.rw-search").disabled).toBe(true);
+    expect(document.activeElement).toBe(password);
+    expect(w.button("button.rw-signin-submit").disabled).toBe(false);
+    expect(w.input("input.rw-search").disabled).toBe(true);
     expectNoLeak(w, SECRET);
 
     // A repeated reply is ignored; the next attempt clears the error.
@@ -215,41 +178,48 @@ describe("sign-in form", () => {
     expect(w.$(".rw-signin-error").hidden).toBe(true);
   });
 
+  it("shows an error reply's message and hint", async () => {
+    const w = mount({ auth: { state: "signed_out", auth_type: "x509" } });
+    w.$("button.rw-signin-submit").click();
+    await fail(w.model, w.model.lastOf("sign_in"), "The Rucio server does not answer.", {
+      hint: "Check the network.",
+      kind: "ServerUnavailableError",
+    });
+    expect(w.$(".rw-signin-error").textContent).toBe("The Rucio server does not answer. Check the network.");
+    expect(w.button("button.rw-signin-submit").disabled).toBe(false);
+  });
+
   it("asks for a password before sending, and leaves out an empty account", () => {
     const w = mount({ auth: { ...USERPASS_OUT, account: "" } });
-    const password = w.$("input.rw-signin-password");
+    const password = w.input("input.rw-signin-password");
     press(password, "Enter");
     expect(w.model.sentOf("sign_in")).toHaveLength(0);
     expect(w.$(".rw-signin-error").textContent).toMatch(/password/);
     type(password, SECRET);
     press(password, "Enter");
-    expect(w.model.sentOf("sign_in")).toEqual([
-      { type: "sign_in", request_id: expect.any(Number), username: "alice", password: SECRET },
-    ]);
+    expect(w.model.bodies("sign_in")).toEqual([{ type: "sign_in", username: "alice", password: SECRET }]);
   });
 
-  it("sends a pasted token for oidc, or nothing but the request id to re-read the configured one", () => {
+  it("sends a pasted token for oidc, or nothing but the request id to re-read the configured one", async () => {
     const w = mount({
       auth: { state: "expired", auth_type: "oidc", account: "alice", message: "Token expired" },
     });
-    expect(w.$("input.rw-signin-password")).toBeNull();
-    const token = w.$("textarea.rw-signin-token");
-    expect(token).not.toBeNull();
+    expect(w.maybe("input.rw-signin-password")).toBeNull();
+    const token = find(w.el, "textarea.rw-signin-token", HTMLTextAreaElement);
     expect(w.$(".rw-signin").textContent).toMatch(/administrator/);
     type(token, `  ${TOKEN}\n`);
     w.$("button.rw-signin-submit").click();
-    const [req] = w.model.sentOf("sign_in");
-    expect(req).toEqual({ type: "sign_in", request_id: expect.any(Number), token: TOKEN });
+    expect(w.model.bodies("sign_in")).toEqual([{ type: "sign_in", token: TOKEN }]);
     expect(token.value).toBe("");
-    w.model.message({ type: "sign_in", request_id: req.request_id, ok: false, message: "Invalid token" });
+    await reply(w.model, w.model.lastOf("sign_in"), { ok: false, message: "Invalid token" });
     expect(w.$(".rw-signin-error").textContent).toBe("Invalid token");
     expectNoLeak(w, TOKEN);
 
     press(token, "Enter");
-    expect(w.model.sentOf("sign_in").at(-1)).toEqual({ type: "sign_in", request_id: expect.any(Number) });
+    expect(w.model.bodies("sign_in").at(-1)).toEqual({ type: "sign_in" });
   });
 
-  it("offers Try again for x509 and sends only the request id", () => {
+  it("offers Try again for x509 and sends only the request id", async () => {
     for (const authType of ["x509", "x509_proxy"]) {
       const w = mount({
         auth: { state: "signed_out", auth_type: authType, account: "alice", message: "Proxy expired" },
@@ -261,38 +231,65 @@ describe("sign-in form", () => {
       button.click();
       const sent = w.model.sentOf("sign_in");
       expect(sent).toHaveLength(1);
-      expect(Object.keys(sent[0]).sort()).toEqual(["request_id", "type"]);
-      const id = sent[0].request_id;
-      w.model.message({ type: "sign_in", request_id: id, ok: false, message: "Still expired" });
+      expect(Object.keys(sent[0] ?? {}).sort()).toEqual(["request_id", "type"]);
+      await reply(w.model, w.model.lastOf("sign_in"), { ok: false, message: "Still expired" });
       expect(w.$(".rw-signin-error").textContent).toBe("Still expired");
       expect(button.textContent).toBe("Try again");
     }
   });
 
-  it("keeps each view's request apart", () => {
+  it("keeps each view's request apart", async () => {
     const a = mount({ auth: USERPASS_OUT });
-    const b = widget.render({ model: a.model, el: document.createElement("div") });
-    cleanups.push(b);
-    type(a.$("input.rw-signin-password"), SECRET);
-    press(a.$("input.rw-signin-password"), "Enter");
-    const [req] = a.model.sentOf("sign_in");
-    a.model.message({ type: "sign_in", request_id: req.request_id, ok: false, message: "Nope" });
-    expect(a.$(".rw-signin-error").textContent).toBe("Nope");
-    expect(a.model.sentOf("sign_in")).toHaveLength(1);
+    const other = document.createElement("div");
+    const b = a.def.render({ model: a.model, el: other });
+    try {
+      type(a.input("input.rw-signin-password"), SECRET);
+      press(a.input("input.rw-signin-password"), "Enter");
+      await reply(a.model, a.model.lastOf("sign_in"), { ok: false, message: "Nope" });
+      expect(a.$(".rw-signin-error").textContent).toBe("Nope");
+      expect(find(other, ".rw-signin-error", HTMLElement).hidden).toBe(true);
+      expect(a.model.sentOf("sign_in")).toHaveLength(1);
+    } finally {
+      b();
+    }
   });
 
-  it("allows another try when Python does not answer, and still takes a late reply", () => {
+  it("says when Python does not answer, allows another try, and still takes a late reply", async () => {
     vi.useFakeTimers();
     const w = mount({ auth: { state: "signed_out", auth_type: "x509" } });
-    const button = w.$("button.rw-signin-submit");
+    const button = w.button("button.rw-signin-submit");
     button.click();
     expect(button.disabled).toBe(true);
-    vi.advanceTimersByTime(SIGN_IN_TIMEOUT_MS);
+    expect(w.$(".rw-signin-waiting").hidden).toBe(true);
+    vi.advanceTimersByTime(WAITING_MS);
     expect(button.disabled).toBe(false);
-    expect(w.$(".rw-signin-error").textContent).toMatch(/No answer/);
-    const [req] = w.model.sentOf("sign_in");
-    w.model.message({ type: "sign_in", request_id: req.request_id, ok: true });
+    expect(w.$(".rw-signin-waiting").textContent).toMatch(/No answer/);
+    await reply(w.model, w.model.lastOf("sign_in"), { ok: true, message: "" });
     expect(w.$(".rw-signin").hidden).toBe(true);
+  });
+
+  it("gives a slow sign-in up on Cancel, or when the user tries again", async () => {
+    vi.useFakeTimers();
+    const w = mount({ auth: { state: "signed_out", auth_type: "x509" } });
+    w.$("button.rw-signin-submit").click();
+    const first = w.model.lastOf("sign_in");
+    vi.advanceTimersByTime(WAITING_MS);
+    w.$(".rw-signin-waiting button.rw-waiting-cancel").click();
+    expect(w.model.bodies("cancel_request")).toEqual([{ type: "cancel_request", target: first.request_id }]);
+    expect(w.$(".rw-signin-waiting").hidden).toBe(true);
+    await answerCancels(w.model);
+    // Cancelled at the user's request: no error to show.
+    expect(w.$(".rw-signin-error").hidden).toBe(true);
+
+    w.$("button.rw-signin-submit").click();
+    const second = w.model.lastOf("sign_in");
+    vi.advanceTimersByTime(WAITING_MS);
+    w.$("button.rw-signin-submit").click();
+    expect(w.model.bodies("cancel_request").at(-1)).toEqual({
+      type: "cancel_request",
+      target: second.request_id,
+    });
+    expect(w.model.sentOf("sign_in")).toHaveLength(3);
   });
 
   it("signs out from the status bar", () => {
@@ -301,7 +298,7 @@ describe("sign-in form", () => {
     const signOut = w.$("button.rw-signout");
     expect(signOut.hidden).toBe(false);
     signOut.click();
-    expect(w.model.sentOf("sign_out")).toEqual([{ type: "sign_out" }]);
+    expect(w.model.bodies("sign_out")).toEqual([{ type: "sign_out" }]);
     w.model.update("auth", { ...USERPASS_OUT, message: "Signed out" });
     expect(signOut.hidden).toBe(true);
     expect(w.$(".rw-signin").hidden).toBe(false);
@@ -381,7 +378,7 @@ describe("instance selector", () => {
 
   it("lists the instances at the start of the toolbar and writes instance", () => {
     const w = mount({ instances: INSTANCES, instance: "cms" });
-    const select = w.$("select.rw-instance");
+    const select = w.select("select.rw-instance");
     expect(select.hidden).toBe(false);
     expect(w.$(".rw-toolbar").firstElementChild).toBe(select);
     expect([...select.options].map((o) => [o.value, o.textContent])).toEqual([
@@ -399,14 +396,14 @@ describe("instance selector", () => {
   });
 
   it("is hidden with one instance or none, and stays usable while signed out", () => {
-    const w = mount({ instances: [INSTANCES[0]], instance: "atlas" });
+    const w = mount({ instances: INSTANCES.slice(0, 1), instance: "atlas" });
     expect(w.$("select.rw-instance").hidden).toBe(true);
     w.model.update("instances", []);
     expect(w.$("select.rw-instance").hidden).toBe(true);
     w.model.update("instances", INSTANCES);
     expect(w.$("select.rw-instance").hidden).toBe(false);
     w.model.update("auth", USERPASS_OUT);
-    expect(w.$("select.rw-instance").disabled).toBe(false);
+    expect(w.select("select.rw-instance").disabled).toBe(false);
     expect(w.$(".rw-signin-title").textContent).toBe("Sign in to ATLAS");
   });
 });

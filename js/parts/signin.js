@@ -1,16 +1,17 @@
 // The sign-in form shown when Python reports no valid credentials (`auth` trait).
 //
 // Secrets (password, pasted token) live only in their input elements: they go out in one
-// sign_in message and the fields are emptied as soon as the message is sent.  Nothing here
-// writes them to a trait, to storage, to an attribute or to the console.
+// sign_in request and the fields are emptied as soon as it is sent.  Nothing here writes
+// them to a trait, to storage, to an attribute or to the console.
 
-import { h } from "./dom.js";
-import { EXPIRED, MSG_SIGN_IN, SIGNED_OUT } from "./protocol.js";
+import { h, isPlainEnter, waitingNote } from "../dom.js";
+import { EXPIRED, SIGNED_OUT } from "../protocol.js";
+import { isCancelled } from "../rpc.js";
 
-/** @typedef {import("./protocol.js").AuthState} AuthState */
-
-/** After this long without a reply the button may be pressed again. */
-export const SIGN_IN_TIMEOUT_MS = 60000;
+/** @typedef {import("../protocol.js").AuthState} AuthState */
+/** @typedef {import("../protocol.js").SignInReply} SignInReply */
+/** @typedef {import("../rpc.js").Invoker} Invoker */
+/** @typedef {import("../rpc.js").Payload<"sign_in">} SignInPayload */
 
 /**
  * Whether an `auth` value asks for the sign-in form.
@@ -25,22 +26,19 @@ export class SignInForm {
   /**
    * @param {object} opts
    * @param {string} opts.uid prefix for element ids
-   * @param {(content: Record<string, unknown>) => void} opts.send
-   * @param {() => number} opts.nextId a request id unique to the view
+   * @param {Invoker} opts.rpc
    * @param {() => void} opts.onChange the form was shown, hidden or accepted
    */
-  constructor({ uid, send, nextId, onChange }) {
-    this.send = send;
-    this.nextId = nextId;
+  constructor({ uid, rpc, onChange }) {
+    this.rpc = rpc;
     this.onChange = onChange;
-    /** @type {number | null} request id of the sign-in in flight */
+    /** @type {import("../rpc.js").Call<"sign_in"> | null} the sign-in in flight */
     this.pending = null;
-    /** @type {ReturnType<typeof setTimeout> | undefined} */
-    this.timeout = undefined;
     /** @type {string | null} the auth_type the fields were built for */
     this.builtFor = null;
     /** @type {AuthState} */
     this.auth = {};
+    this.instanceLabel = "";
     /** Prefill values last written, to tell them apart from what the user typed. */
     this.prefill = { account: "", username: "" };
     this.submitLabel = "Sign in";
@@ -49,9 +47,12 @@ export class SignInForm {
     this.messageEl = h("div", { class: "rw-signin-message", id: `${uid}-signin-message` });
     this.fieldsEl = h("div", { class: "rw-signin-fields" });
     this.errorEl = h("div", { class: "rw-signin-error", role: "alert", hidden: true });
-    this.submitButton = /** @type {HTMLButtonElement} */ (
-      h("button", { class: "rw-signin-submit rw-primary", type: "button", onclick: () => this.submit() })
-    );
+    this.waitingEl = h("div", { class: "rw-signin-waiting", hidden: true });
+    this.submitButton = h("button", {
+      class: "rw-signin-submit rw-primary",
+      type: "button",
+      onclick: () => this.submit(),
+    });
     this.el = h(
       "div",
       {
@@ -65,6 +66,7 @@ export class SignInForm {
       this.messageEl,
       this.fieldsEl,
       this.errorEl,
+      this.waitingEl,
     );
     /** @type {HTMLInputElement | null} */ this.accountInput = null;
     /** @type {HTMLInputElement | null} */ this.usernameInput = null;
@@ -79,11 +81,12 @@ export class SignInForm {
 
   /**
    * Follow the `auth` trait.
-   * @param {AuthState} auth
-   * @param {string} instanceLabel the current instance's display name, or ""
+   * @param {{auth?: AuthState | null, instanceLabel?: string}} state instanceLabel: the
+   *   current instance's display name when there is a choice, else ""
    */
-  update(auth, instanceLabel) {
-    this.auth = auth && typeof auth === "object" ? auth : {};
+  update({ auth, instanceLabel }) {
+    if (instanceLabel !== undefined) this.instanceLabel = instanceLabel;
+    if (auth !== undefined) this.auth = auth && typeof auth === "object" ? auth : {};
     const show = needsSignIn(this.auth);
     if (!show) {
       this.hide();
@@ -91,7 +94,7 @@ export class SignInForm {
     }
     const type = String(this.auth.auth_type || "");
     if (type !== this.builtFor) this.build(type);
-    this.titleEl.textContent = instanceLabel ? `Sign in to ${instanceLabel}` : "Sign in to Rucio";
+    this.titleEl.textContent = this.instanceLabel ? `Sign in to ${this.instanceLabel}` : "Sign in to Rucio";
     this.messageEl.textContent =
       String(this.auth.message || "") ||
       (this.auth.state === EXPIRED
@@ -136,16 +139,14 @@ export class SignInForm {
         this.label("Password", this.passwordInput),
       ];
     } else if (type === "oidc") {
-      this.tokenInput = /** @type {HTMLTextAreaElement} */ (
-        h("textarea", {
-          class: "rw-signin-token",
-          rows: "2",
-          spellcheck: "false",
-          autocomplete: "off",
-          placeholder: "Paste an access token",
-          onkeydown: enter,
-        })
-      );
+      this.tokenInput = h("textarea", {
+        class: "rw-signin-token",
+        rows: "2",
+        spellcheck: "false",
+        autocomplete: "off",
+        placeholder: "Paste an access token",
+        onkeydown: enter,
+      });
       fields = [
         this.label("Token", this.tokenInput, " rw-signin-field-wide"),
         h(
@@ -178,17 +179,15 @@ export class SignInForm {
    * @param {string} autocomplete
    */
   input(name, placeholder, type, autocomplete) {
-    return /** @type {HTMLInputElement} */ (
-      h("input", {
-        class: `rw-signin-${name}`,
-        type,
-        name,
-        placeholder,
-        autocomplete,
-        spellcheck: "false",
-        autocapitalize: "off",
-      })
-    );
+    return h("input", {
+      class: `rw-signin-${name}`,
+      type,
+      name,
+      placeholder,
+      autocomplete,
+      spellcheck: "false",
+      autocapitalize: "off",
+    });
   }
 
   /**
@@ -207,24 +206,24 @@ export class SignInForm {
 
   /** @param {KeyboardEvent} e */
   onKey(e) {
-    if (e.key !== "Enter" || e.isComposing || e.shiftKey || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (!isPlainEnter(e)) return;
     e.preventDefault();
     e.stopPropagation();
     this.submit();
   }
 
   submit() {
-    if (this.pending !== null && !this.submitButton.disabled) this.pending = null;
-    if (this.pending !== null || !this.shown) return;
-    const id = this.nextId();
-    /** @type {Record<string, unknown>} */
-    const content = { type: MSG_SIGN_IN, request_id: id };
-    if (this.passwordInput) {
-      const account = /** @type {HTMLInputElement} */ (this.accountInput).value.trim();
-      const username = /** @type {HTMLInputElement} */ (this.usernameInput).value.trim();
+    // Waiting for a reply: the button is disabled, unless the server was slow to answer
+    // and the user tries again, which gives the earlier request up.
+    if (!this.shown || this.submitButton.disabled) return;
+    /** @type {SignInPayload} */
+    const content = {};
+    if (this.passwordInput && this.usernameInput) {
+      const account = this.accountInput?.value.trim() ?? "";
+      const username = this.usernameInput.value.trim();
       if (!username || !this.passwordInput.value) {
         this.showError(username ? "Enter your password." : "Enter your username.");
-        (username ? this.passwordInput : this.usernameInput)?.focus();
+        (username ? this.passwordInput : this.usernameInput).focus();
         return;
       }
       // An empty account is left out: Python then uses the configured one.
@@ -235,41 +234,67 @@ export class SignInForm {
       const token = this.tokenInput.value.trim();
       if (token) content.token = token;
     }
-    // The message holds the only other copy of the secret; the fields let go of it now.
+    this.pending?.cancel();
+    // The request holds the only other copy of the secret; the fields let go of it now.
     this.clearSecrets();
     this.showError("");
-    this.pending = id;
+    this.showWaiting(false);
     this.setBusy(true);
-    this.send(content);
-    clearTimeout(this.timeout);
-    this.timeout = setTimeout(() => {
-      // No answer yet (a busy kernel?): a late reply still counts, but allow a retry.
-      this.timeout = undefined;
-      if (this.pending !== id) return;
-      this.setBusy(false);
-      this.showError("No answer from Python yet. Is the kernel busy?");
-    }, SIGN_IN_TIMEOUT_MS);
+    const call = this.rpc.invoke("sign_in", content, {
+      onWaiting: () => {
+        if (this.pending !== call) return;
+        // A busy kernel? The request still counts; the user may cancel it or try again.
+        this.setBusy(false);
+        this.showWaiting(true);
+      },
+    });
+    this.pending = call;
+    call.promise.then((reply) => {
+      if (this.pending === call) this.onReply(reply);
+    });
   }
 
   /**
-   * A sign_in reply; replies to other views' (or older) requests are ignored.
-   * @param {import("./protocol.js").SignInReply} msg
+   * The reply to the sign-in in flight.
+   * @param {SignInReply} reply
    */
-  onReply(msg) {
-    if (this.pending === null || msg.request_id !== this.pending) return;
+  onReply(reply) {
     this.pending = null;
-    clearTimeout(this.timeout);
-    this.timeout = undefined;
     this.setBusy(false);
+    this.showWaiting(false);
     this.clearSecrets();
-    if (msg.ok) {
+    if (reply.error) {
+      if (!isCancelled(reply.error)) {
+        const { message, hint } = reply.error;
+        this.showError([message || "Sign-in failed.", hint].filter(Boolean).join(" "));
+      }
+    } else if (reply.ok) {
       // Python's `auth` change (signed_in) may come before or after this reply.
       this.hide();
     } else {
-      this.showError(String(msg.message || "Sign-in failed."));
+      this.showError(String(reply.message || "Sign-in failed."));
       if (this.shown) (this.passwordInput ?? this.tokenInput ?? this.submitButton).focus();
     }
     this.onChange();
+  }
+
+  /** @param {boolean} show */
+  showWaiting(show) {
+    this.waitingEl.hidden = !show;
+    this.waitingEl.replaceChildren(
+      ...(show
+        ? [waitingNote(() => this.cancel(), "No answer from the server yet. Is the kernel busy?")]
+        : []),
+    );
+  }
+
+  /** Give the sign-in in flight up. */
+  cancel() {
+    const call = this.pending;
+    this.pending = null;
+    call?.cancel();
+    this.setBusy(false);
+    this.showWaiting(false);
   }
 
   /** @param {boolean} busy */
@@ -292,11 +317,11 @@ export class SignInForm {
 
   hide() {
     if (this.pending !== null) {
-      // Signed in meanwhile (another view, or Python on its own): stop waiting.
+      // Signed in meanwhile (another view, or Python on its own): stop waiting.  The
+      // request is left to finish: it may be the one that signed in.
       this.pending = null;
-      clearTimeout(this.timeout);
-      this.timeout = undefined;
       this.setBusy(false);
+      this.showWaiting(false);
     }
     this.clearSecrets();
     this.showError("");
@@ -304,8 +329,8 @@ export class SignInForm {
   }
 
   destroy() {
-    clearTimeout(this.timeout);
-    this.timeout = undefined;
+    this.pending?.cancel();
+    this.pending = null;
     this.clearSecrets();
   }
 }

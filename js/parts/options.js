@@ -2,20 +2,13 @@
 // its grouping, whether it is asynchronous, its comment.  View-only state: nothing here is
 // a synced trait, and the options apply only while the panel is open.
 
-import { h } from "./dom.js";
+import { h } from "../dom.js";
+import { GROUPINGS } from "../protocol.js";
 
-/** Rule grouping; the first is Rucio's default and is never sent. */
-export const GROUPINGS = ["DATASET", "ALL", "NONE"];
+/** @typedef {import("../protocol.js").MakeOptions} MakeOptions */
+/** @typedef {NonNullable<MakeOptions["grouping"]>} Grouping */
 
-/**
- * The `options` of a make_available message: only what the user set.
- * @typedef {object} MakeOptions
- * @property {string} [rse_expression]
- * @property {number} [lifetime_days] a whole number of days, 1 or more
- * @property {"ALL" | "NONE"} [grouping] absent for DATASET
- * @property {true} [asynchronous] absent unless true
- * @property {string} [comment]
- */
+const GROUPING_LIST = GROUPINGS;
 
 /**
  * @typedef {object} OptionFields raw values of the form
@@ -46,8 +39,9 @@ export function collectOptions(f) {
     }
     options.lifetime_days = days;
   }
-  if (GROUPINGS.includes(f.grouping) && f.grouping !== GROUPINGS[0])
-    options.grouping = /** @type {"ALL" | "NONE"} */ (f.grouping);
+  // The first grouping is Rucio's default and is never sent.
+  const grouping = GROUPING_LIST.find((g) => g === f.grouping);
+  if (grouping && grouping !== GROUPING_LIST[0]) options.grouping = grouping;
   if (f.asynchronous) options.asynchronous = true;
   const comment = f.comment.trim();
   if (comment) options.comment = comment;
@@ -74,47 +68,37 @@ export class MakeOptionsPanel {
       },
       "Options",
     );
-    this.rse = /** @type {HTMLInputElement} */ (
-      h("input", {
-        class: "rw-opt-rse",
-        id: id("rse"),
-        type: "text",
-        spellcheck: "false",
-        autocomplete: "off",
-      })
+    this.rse = h("input", {
+      class: "rw-opt-rse",
+      id: id("rse"),
+      type: "text",
+      spellcheck: "false",
+      autocomplete: "off",
+    });
+    this.lifetime = h("input", {
+      class: "rw-opt-lifetime",
+      id: id("lifetime"),
+      type: "number",
+      min: "1",
+      step: "1",
+      inputmode: "numeric",
+      placeholder: "default",
+      "aria-describedby": id("error"),
+      oninput: update,
+    });
+    this.grouping = h(
+      "select",
+      { class: "rw-opt-grouping", id: id("grouping") },
+      GROUPING_LIST.map((g) => h("option", { value: g }, g)),
     );
-    this.lifetime = /** @type {HTMLInputElement} */ (
-      h("input", {
-        class: "rw-opt-lifetime",
-        id: id("lifetime"),
-        type: "number",
-        min: "1",
-        step: "1",
-        inputmode: "numeric",
-        placeholder: "default",
-        "aria-describedby": id("error"),
-        oninput: update,
-      })
-    );
-    this.grouping = /** @type {HTMLSelectElement} */ (
-      h(
-        "select",
-        { class: "rw-opt-grouping", id: id("grouping") },
-        GROUPINGS.map((g) => h("option", { value: g }, g)),
-      )
-    );
-    this.asynchronous = /** @type {HTMLInputElement} */ (
-      h("input", { class: "rw-opt-async", id: id("async"), type: "checkbox" })
-    );
-    this.comment = /** @type {HTMLInputElement} */ (
-      h("input", {
-        class: "rw-opt-comment",
-        id: id("comment"),
-        type: "text",
-        placeholder: "rucio-widgets",
-        autocomplete: "off",
-      })
-    );
+    this.asynchronous = h("input", { class: "rw-opt-async", id: id("async"), type: "checkbox" });
+    this.comment = h("input", {
+      class: "rw-opt-comment",
+      id: id("comment"),
+      type: "text",
+      placeholder: "rucio-widgets",
+      autocomplete: "off",
+    });
     this.errorEl = h("div", { class: "rw-opt-error", id: id("error"), "aria-live": "polite" });
     const field = (/** @type {string} */ key, /** @type {string} */ text, /** @type {Node} */ control) =>
       h("span", { class: "rw-opt" }, h("label", { for: id(key) }, text), control);
@@ -161,11 +145,12 @@ export class MakeOptionsPanel {
   /**
    * Follow the `info` trait: the destination is the RSE field's placeholder, and the
    * options (rule options) do not apply in download mode.
-   * @param {{mode?: string, destination?: string}} info
+   * @param {{info?: Partial<import("../protocol.js").Info> | null}} state
    */
-  update(info) {
-    this.download = info.mode === "download";
-    this.rse.placeholder = String(info.destination || "destination");
+  update({ info }) {
+    if (info === undefined) return;
+    this.download = info?.mode === "download";
+    this.rse.placeholder = String(info?.destination || "destination");
     this.sync();
   }
 
@@ -177,7 +162,7 @@ export class MakeOptionsPanel {
 
   reset() {
     for (const input of [this.rse, this.lifetime, this.comment]) input.value = "";
-    this.grouping.value = GROUPINGS[0];
+    this.grouping.value = GROUPING_LIST[0];
     this.asynchronous.checked = false;
     this.validate();
   }
@@ -214,4 +199,6 @@ export class MakeOptionsPanel {
     if (this.validate()) this.lifetime.focus();
     return result;
   }
+
+  destroy() {}
 }

@@ -1,0 +1,282 @@
+// The details pane: metadata, replicas and rules of one DID.  It asks with the rpc, gives
+// the request up when another DID is opened or the pane is closed, says when the server is
+// slow to answer (with a Cancel), and shows an error in place.
+
+import { ICON_CLOSE, ICON_EXTERNAL, h, icon, waitingNote, webLink } from "../dom.js";
+import { formatCount } from "../format.js";
+import { isCancelled } from "../rpc.js";
+
+/** @typedef {import("../rpc.js").Invoker} Invoker */
+/** @typedef {import("../protocol.js").DetailsReply} DetailsReply */
+/** @typedef {import("../protocol.js").ReplicaInfo} ReplicaInfo */
+/** @typedef {import("../protocol.js").RuleInfo} RuleInfo */
+
+const TYPE_NAMES = { CONTAINER: "Container", DATASET: "Dataset", FILE: "File" };
+
+/**
+ * @typedef {object} Shown
+ * @property {string} did
+ * @property {import("../rpc.js").Call<"details">} call
+ * @property {DetailsReply | null} reply
+ * @property {boolean} waiting no reply for WAITING_MS
+ * @property {boolean} cancelling the user pressed Cancel
+ */
+
+/**
+ * @param {string[]} headings
+ * @param {Array<Array<Node | string | null>>} rows
+ */
+function table(headings, rows) {
+  return h(
+    "div",
+    { class: "rw-table-wrap" },
+    h(
+      "table",
+      { class: "rw-table" },
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          headings.map((t) => h("th", { scope: "col" }, t)),
+        ),
+      ),
+      h(
+        "tbody",
+        {},
+        rows.map((cells) =>
+          h(
+            "tr",
+            {},
+            cells.map((c) => h("td", {}, c ?? "")),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+/**
+ * @param {string} cls
+ * @param {string} title
+ * @param {Node} body
+ */
+const section = (cls, title, body) =>
+  h("div", { class: `rw-details-section ${cls}` }, h("h4", {}, title), body);
+
+/** @param {Record<string, unknown> | undefined} metadata */
+function metadataSection(metadata) {
+  const entries = Object.entries(metadata ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  const show = (/** @type {unknown} */ v) =>
+    v === null || v === undefined ? "—" : typeof v === "object" ? JSON.stringify(v) : String(v);
+  return section(
+    "rw-details-metadata",
+    "Metadata",
+    entries.length
+      ? h(
+          "dl",
+          { class: "rw-kv" },
+          entries.map(([k, v]) => [h("dt", {}, k), h("dd", {}, show(v))]),
+        )
+      : h("p", { class: "rw-muted" }, "No metadata"),
+  );
+}
+
+/** @param {ReplicaInfo[] | undefined} replicas */
+function replicasSection(replicas) {
+  const list = replicas ?? [];
+  // Files show their PFN; collections how many of their files the RSE holds.
+  const counts = list.some((r) => typeof r.total === "number");
+  const pfns = list.some((r) => r.pfn);
+  const headings = ["RSE", "State", ...(counts ? ["Files"] : []), "Local path", ...(pfns ? ["PFN"] : [])];
+  const rows = list.map((r) => [
+    r.rse,
+    r.state,
+    ...(counts
+      ? [typeof r.total === "number" ? `${formatCount(r.available ?? 0)} / ${formatCount(r.total)}` : ""]
+      : []),
+    r.path ? h("code", {}, r.path) : "—",
+    ...(pfns ? [r.pfn ? h("code", {}, r.pfn) : "—"] : []),
+  ]);
+  return section(
+    "rw-details-replicas",
+    `Replicas (${formatCount(list.length)})`,
+    list.length ? table(headings, rows) : h("p", { class: "rw-muted" }, "No replicas"),
+  );
+}
+
+/** @param {RuleInfo[] | undefined} rules */
+function rulesSection(rules) {
+  const list = rules ?? [];
+  const id = (/** @type {RuleInfo} */ r) => String(r.id ?? "").slice(0, 8);
+  const rows = list.map((r) => [
+    webLink(r.url, "rw-webui-rule", `Open rule ${r.id} in the Rucio web UI`, h("code", {}, id(r))) ??
+      h("code", { title: r.id }, id(r)),
+    r.rse_expression,
+    h("span", { class: "rw-rule-state", "data-state": r.state }, r.state),
+    r.account,
+    `${r.locks_ok ?? 0} / ${r.locks_replicating ?? 0} / ${r.locks_stuck ?? 0}`,
+    r.expires_at ?? "never",
+    r.error ?? "",
+  ]);
+  const headings = [
+    "Rule",
+    "RSE expression",
+    "State",
+    "Account",
+    "Locks OK / replicating / stuck",
+    "Expires",
+    "Error",
+  ];
+  return section(
+    "rw-details-rules",
+    `Rules (${formatCount(list.length)})`,
+    list.length ? table(headings, rows) : h("p", { class: "rw-muted" }, "No rules"),
+  );
+}
+
+export class DetailsPane {
+  /**
+   * @param {object} opts
+   * @param {Invoker} opts.rpc
+   * @param {() => void} opts.onClose the user closed the pane
+   */
+  constructor({ rpc, onClose }) {
+    this.rpc = rpc;
+    this.onClose = onClose;
+    /** @type {Shown | null} */
+    this.shown = null;
+    this.el = h("section", { class: "rw-details", hidden: true, "aria-label": "Details" });
+  }
+
+  /**
+   * Show a DID's details (asked again when it is already shown), or close with null.
+   * @param {{did?: string | null}} state
+   */
+  update({ did }) {
+    if (did === undefined) return;
+    if (did) this.open(did);
+    else this.close();
+  }
+
+  /** @param {string} did */
+  open(did) {
+    this.stop();
+    /** @type {Shown} */
+    const shown = {
+      did,
+      reply: null,
+      waiting: false,
+      cancelling: false,
+      call: this.rpc.invoke(
+        "details",
+        { did },
+        {
+          onWaiting: () => {
+            shown.waiting = true;
+            if (this.shown === shown) this.render();
+          },
+        },
+      ),
+    };
+    this.shown = shown;
+    shown.call.promise.then((reply) => {
+      shown.reply = reply;
+      if (this.shown === shown) this.render();
+    });
+    this.render();
+  }
+
+  close() {
+    const wasOpen = this.shown !== null;
+    this.stop();
+    this.shown = null;
+    this.render();
+    if (wasOpen) this.onClose();
+  }
+
+  /** Give up the request in flight, if any. */
+  stop() {
+    const shown = this.shown;
+    if (shown && !shown.reply) shown.call.cancel();
+  }
+
+  render() {
+    const d = this.shown;
+    this.el.hidden = !d;
+    if (!d) {
+      this.el.replaceChildren();
+      return;
+    }
+    const reply = d.reply;
+    const ok = reply && !reply.error ? reply : null;
+    const typeName = ok ? TYPE_NAMES[ok.did_type] : "";
+    const header = h(
+      "header",
+      { class: "rw-details-header" },
+      h(
+        "h3",
+        { class: "rw-details-title", title: d.did },
+        webLink(ok?.did_url, "rw-webui-did", "Open in the Rucio web UI", d.did, icon(ICON_EXTERNAL)) ?? d.did,
+      ),
+      typeName
+        ? h(
+            "span",
+            { class: "rw-type rw-details-type", "data-type": ok?.did_type, title: typeName },
+            typeName[0],
+          )
+        : null,
+      h(
+        "button",
+        {
+          class: "rw-details-close rw-icon-button",
+          type: "button",
+          "aria-label": "Close details",
+          title: "Close",
+          onclick: () => this.close(),
+        },
+        icon(ICON_CLOSE),
+      ),
+    );
+    /** @type {Array<Node | null>} */
+    let body;
+    if (!reply) {
+      body = [
+        h("p", { class: "rw-muted" }, d.cancelling ? "Cancelling…" : "Loading details…"),
+        d.waiting && !d.cancelling
+          ? waitingNote(() => {
+              d.cancelling = true;
+              d.call.cancel();
+              this.render();
+            })
+          : null,
+      ];
+    } else if (reply.error) {
+      const cancelled = isCancelled(reply.error);
+      body = [
+        h(
+          "p",
+          { class: cancelled ? "rw-details-error rw-muted" : "rw-details-error" },
+          cancelled ? "Cancelled." : String(reply.error.message || "The details could not be read."),
+        ),
+        !cancelled && reply.error.hint
+          ? h("p", { class: "rw-details-hint" }, String(reply.error.hint))
+          : null,
+        h(
+          "button",
+          { class: "rw-details-retry rw-link", type: "button", onclick: () => this.open(d.did) },
+          "Retry",
+        ),
+      ];
+    } else {
+      body = [metadataSection(reply.metadata), replicasSection(reply.replicas), rulesSection(reply.rules)];
+    }
+    this.el.replaceChildren(header, ...body.filter((n) => n !== null));
+  }
+
+  destroy() {
+    this.stop();
+    this.shown = null;
+  }
+}

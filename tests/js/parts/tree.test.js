@@ -1,0 +1,224 @@
+// The results tree on its own, with a fake rpc: paging, the virtual list, keyboard, clicks.
+
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { ROW_HEIGHT } from "../../../js/parts/rows.js";
+import { Tree } from "../../../js/parts/tree.js";
+import { PAGE_SIZE } from "../../../js/protocol.js";
+import { createFakeRpc, row } from "../fake-model.js";
+import { press, query } from "../helpers.js";
+
+/** @typedef {import("../fake-model.js").FakeCall} FakeCall */
+/** @typedef {import("../../../js/protocol.js").Row} Row */
+
+/** @type {Array<() => void>} */
+const cleanups = [];
+afterEach(() => {
+  while (cleanups.length) cleanups.pop()?.();
+});
+
+function setup() {
+  const rpc = createFakeRpc();
+  const cb = {
+    onOpen: vi.fn(),
+    onSelect: vi.fn(),
+    onMakeAvailable: vi.fn(),
+    onCancelDownload: vi.fn(),
+    onCount: vi.fn(),
+    onError: vi.fn(),
+  };
+  const tree = new Tree({ uid: "t", rpc, ...cb });
+  document.body.append(tree.el);
+  cleanups.push(() => {
+    tree.destroy();
+    tree.el.remove();
+  });
+  const scroller = query(tree.el).$(".rw-tree");
+  /**
+   * Answer every page call not answered yet, from a function giving the row at an offset.
+   * @param {number} total
+   * @param {(i: number) => Row} make
+   * @param {boolean} [complete]
+   */
+  const answerPages = async (total, make, complete = true) => {
+    for (let guard = 0; guard < 50; guard++) {
+      const todo = rpc.of("page").filter((c) => !c.settled);
+      if (!todo.length) return;
+      for (const call of todo) {
+        const { offset, limit, source } = /** @type {{offset: number, limit: number, source: string}} */ (
+          call.payload
+        );
+        const rows = [];
+        for (let i = offset; i < Math.min(total, offset + limit); i++) rows.push(make(i));
+        await rpc.answer(call, { source, offset, rows, total: complete ? total : null, complete });
+      }
+    }
+  };
+  const active = () =>
+    document.getElementById(scroller.getAttribute("aria-activedescendant") ?? "")?.dataset.did;
+  return { rpc, cb, tree, scroller, answerPages, active, ...query(tree.el) };
+}
+
+const make = (/** @type {number} */ i) => row(`mc20:file.${String(i).padStart(6, "0")}`, "FILE");
+
+describe("Tree", () => {
+  it("keeps about a screenful of rows in the DOM with 100,000 loaded rows", async () => {
+    const t = setup();
+    t.tree.update({ results: { generation: 1, loaded: 100000, complete: true } });
+    expect(t.rpc.calls.map((c) => c.payload)).toEqual([{ source: "results", offset: 0, limit: PAGE_SIZE }]);
+    await t.answerPages(100000, make);
+    expect(t.$(".rw-spacer").style.height).toBe(`${100000 * ROW_HEIGHT}px`);
+    const items = t.$$(".rw-item");
+    expect(items.length).toBeGreaterThan(10);
+    expect(items.length).toBeLessThanOrEqual(100);
+    expect(t.cb.onCount).toHaveBeenLastCalledWith({ count: 100000, complete: true, searched: true });
+
+    // End jumps to the last row: its page is asked for and the DOM stays small.
+    t.scroller.focus();
+    press(t.scroller, "End");
+    expect(t.rpc.last("page").payload).toMatchObject({ offset: 99900 });
+    await t.answerPages(100000, make);
+    expect(t.active()).toBe("mc20:file.099999");
+    expect(t.$$(".rw-item").length).toBeLessThanOrEqual(100);
+    expect(t.maybeRow("mc20:file.000000")).toBeNull();
+    press(t.scroller, "Home");
+    expect(t.active()).toBe("mc20:file.000000");
+    expect(t.rpc.of("page")).toHaveLength(2); // page 0 was still there
+  });
+
+  it("moves with the arrows and pages, opens with Enter and selects with Space", async () => {
+    const t = setup();
+    t.tree.update({ results: { generation: 1, loaded: 50, complete: true } });
+    await t.answerPages(50, make);
+    press(t.scroller, "ArrowDown");
+    expect(t.active()).toBe("mc20:file.000000");
+    press(t.scroller, "ArrowDown");
+    press(t.scroller, "ArrowDown");
+    press(t.scroller, "ArrowUp");
+    expect(t.active()).toBe("mc20:file.000001");
+    press(t.scroller, "PageDown");
+    const page = Math.floor(400 / ROW_HEIGHT) - 1; // happy-dom has no layout: the fallback height
+    expect(t.active()).toBe(`mc20:file.${String(1 + page).padStart(6, "0")}`);
+    press(t.scroller, "PageUp");
+    expect(t.active()).toBe("mc20:file.000001");
+
+    const enter = press(t.scroller, "Enter");
+    expect(enter.defaultPrevented).toBe(true);
+    expect(t.cb.onOpen).toHaveBeenCalledWith("mc20:file.000001");
+    press(t.scroller, " ");
+    expect(t.cb.onSelect).toHaveBeenCalledWith("mc20:file.000001", true);
+    t.tree.update({ selected: ["mc20:file.000001"] });
+    press(t.scroller, " ");
+    expect(t.cb.onSelect).toHaveBeenLastCalledWith("mc20:file.000001", false);
+    // Keys it does not use go on.
+    expect(press(t.scroller, "x").defaultPrevented).toBe(false);
+  });
+
+  it("expands with ArrowRight, moves into the children, and collapses with ArrowLeft", async () => {
+    const t = setup();
+    t.tree.update({ results: { generation: 1, loaded: 2, complete: true } });
+    await t.answerPages(2, (i) => row(`s:ds${i}`, "DATASET"));
+    press(t.scroller, "ArrowDown");
+    press(t.scroller, "ArrowRight");
+    const child = t.rpc.last("page");
+    expect(child.payload).toEqual({ source: "s:ds0", offset: 0, limit: PAGE_SIZE });
+    expect(t.$(".rw-note-more").textContent).toBe("Loading more…");
+    await t.rpc.answer(child, {
+      source: "s:ds0",
+      offset: 0,
+      rows: [row("s:f", "FILE")],
+      total: 1,
+      complete: true,
+    });
+    expect(t.rowEl("s:ds0").getAttribute("aria-expanded")).toBe("true");
+    press(t.scroller, "ArrowRight");
+    expect(t.active()).toBe("s:f");
+    press(t.scroller, "ArrowLeft");
+    expect(t.active()).toBe("s:ds0");
+    press(t.scroller, "ArrowLeft");
+    expect(t.maybeRow("s:f")).toBeNull();
+  });
+
+  it("hands row actions to the view, and not for files selected through their collection", async () => {
+    const t = setup();
+    t.tree.update({ results: { generation: 1, loaded: 2, complete: true } });
+    await t.answerPages(2, (i) =>
+      i === 0 ? row("s:ds", "DATASET") : row("s:dl", "FILE", { status: { status: "DOWNLOADING" } }),
+    );
+    t.$('.rw-row[data-did="s:ds"] .rw-make-available').click();
+    expect(t.cb.onMakeAvailable).toHaveBeenCalledWith(["s:ds"]);
+    t.$('.rw-row[data-did="s:dl"] .rw-cancel-download').click();
+    expect(t.cb.onCancelDownload).toHaveBeenCalledWith("s:dl");
+    t.$('.rw-row[data-did="s:ds"] .rw-name').click();
+    expect(t.cb.onOpen).toHaveBeenCalledWith("s:ds");
+
+    t.tree.update({ selected: ["s:ds"] });
+    t.$('.rw-row[data-did="s:ds"] .rw-expand').click();
+    await t.rpc.answer(t.rpc.last("page"), {
+      source: "s:ds",
+      offset: 0,
+      rows: [row("s:f", "FILE")],
+      total: 1,
+      complete: true,
+    });
+    const box = t.input('.rw-row[data-did="s:f"] .rw-check');
+    expect(box.checked).toBe(true);
+    expect(box.title).toBe("Selected through s:ds");
+    press(t.scroller, "End");
+    press(t.scroller, "ArrowUp");
+    expect(t.active()).toBe("s:f");
+    press(t.scroller, " ");
+    expect(t.cb.onSelect).not.toHaveBeenCalled();
+  });
+
+  it("gives up the pages of an older search", () => {
+    const t = setup();
+    t.tree.update({ results: { generation: 1, loaded: 10, complete: false } });
+    const old = t.rpc.last("page");
+    t.tree.update({ results: { generation: 2, loaded: 0, complete: false } });
+    expect(old.cancelled).toBe(true);
+    expect(t.rpc.last("page")).not.toBe(old);
+    expect(t.rpc.last("page").cancelled).toBe(false);
+  });
+
+  it("shows a failed page with Retry, and a load_more failure goes to the view", async () => {
+    const t = setup();
+    t.tree.update({ results: { generation: 1, loaded: 10, complete: false } });
+    await t.rpc.answer(t.rpc.last("page"), {
+      error: { message: "The server is down", hint: "Try again later.", kind: "ServerUnavailableError" },
+    });
+    expect(t.$("span.rw-note-error").textContent).toBe("Could not load: The server is down");
+    t.$("button.rw-retry").click();
+    expect(t.rpc.of("page")).toHaveLength(2);
+    await t.answerPages(10, make, false);
+    expect(t.$$(".rw-row")).toHaveLength(10);
+
+    t.$("button.rw-load-more").click();
+    const more = t.rpc.last("load_more");
+    const error = { message: "Nothing to load: search first.", hint: "", kind: "InvalidQueryError" };
+    await t.rpc.answer(more, { error });
+    expect(t.cb.onError).toHaveBeenCalledWith(error);
+  });
+
+  it("shows the empty states", () => {
+    const t = setup();
+    expect(t.$(".rw-empty").textContent).toBe("Type scope:name and press Enter");
+    t.tree.update({ signedOut: true });
+    expect(t.$(".rw-empty").textContent).toBe("Sign in to search the catalogue");
+    t.tree.update({ signedOut: false, busy: "Searching…" });
+    t.tree.markSearched();
+    expect(t.$(".rw-empty").textContent).toBe("Searching…");
+    t.tree.update({
+      search: { query: "s:x*", didType: "file", filters: "a=1" },
+      results: { generation: 1, loaded: 0, complete: true },
+    });
+    expect(t.$(".rw-empty").textContent).toBe("No DIDs match s:x* among files with a=1");
+  });
+
+  it("gives up its pages in flight when destroyed", () => {
+    const t = setup();
+    t.tree.update({ results: { generation: 1, loaded: 10, complete: true } });
+    const call = t.rpc.last("page");
+    t.tree.destroy();
+    expect(call.cancelled).toBe(true);
+  });
+});
