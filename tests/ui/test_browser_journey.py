@@ -1,5 +1,5 @@
-"""The whole journey in a real browser: search, filter, expand, select, make available,
-wait for AVAILABLE, and read ``browser.paths`` from a later cell; in JupyterLab 4,
+"""The whole journey in a real browser: search, filter, expand, select, look at the
+details, make available, wait for AVAILABLE, and read ``browser.paths`` from a later cell; in JupyterLab 4,
 Notebook 7 and a Voila dashboard, against the session's sandbox."""
 
 from __future__ import annotations
@@ -61,6 +61,15 @@ def journey(page: Page, widget: Locator, made: MadeDataset, datatype: str) -> No
         expect(row(widget, did)).to_be_visible()
         row(widget, did).locator("input.rw-check").check()
     expect(widget.locator(".rw-status")).to_contain_text("2")
+
+    # The dataset's details: its metadata and where its files are.
+    dataset_row.locator(".rw-name").click()
+    details = widget.locator(".rw-details")
+    expect(details).to_be_visible()
+    expect(details.locator(".rw-details-metadata")).to_contain_text(datatype)
+    expect(details.locator(".rw-details-replicas")).to_contain_text(SOURCE_RSES[0])
+    details.locator(".rw-details-close").click()
+    expect(details).to_be_hidden()
 
     widget.locator("button.rw-make-selection-available").click()
     for did in picked:
