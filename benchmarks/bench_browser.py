@@ -224,11 +224,8 @@ def new_browser(**kwargs: Any) -> tuple[Any, Capture]:
 
     from rucio_widgets.widget import RucioBrowser
 
-    made: list[Capture] = []
-
     def create_comm(*args: Any, **kwargs: Any) -> Capture:
-        made.append(Capture(**kwargs))
-        return made[-1]
+        return Capture(**kwargs)
 
     original = ipywidgets.comm.create_comm
     ipywidgets.comm.create_comm = create_comm
@@ -241,7 +238,8 @@ def new_browser(**kwargs: Any) -> tuple[Any, Capture]:
         if now() > deadline:
             raise TimeoutError(f"the browser did not start: {browser.model.state}")
         time.sleep(0.01)
-    return browser, made[0]
+    assert isinstance(browser.comm, Capture)  # (its Layout has a comm of its own)
+    return browser, browser.comm
 
 
 _request_ids = itertools.count(1)
