@@ -1,6 +1,6 @@
 """The whole journey in a real browser: search, filter, expand, select, look at the
-details, make available, wait for AVAILABLE, and read ``browser.paths`` from a later cell; in JupyterLab 4,
-Notebook 7 and a Voila dashboard, against the session's sandbox."""
+details, make available, wait for AVAILABLE, and read ``browser.paths`` from a later cell;
+in JupyterLab 4, Notebook 7 and a Voila dashboard, against the session's sandbox."""
 
 from __future__ import annotations
 
