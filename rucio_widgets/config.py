@@ -19,7 +19,7 @@ import configparser
 import difflib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,9 @@ WIDGET_KEYS = (
     "rucio_webui_url",
     "display_name",
     "wildcard_enabled",
+    "request_timeout",
+    "upload_rse",
+    "read_only",
 )
 #: Connection keys that may be given as keyword arguments.
 CONNECTION_KEYS = ("rucio_host", "auth_host", "account", "auth_type", "vo", "ca_cert")
@@ -126,6 +129,13 @@ class Settings:
     rucio_webui_url: str | None = None
     display_name: str | None = None
     wildcard_enabled: bool = True
+    #: Seconds one Rucio request may stay silent (connect: at most 10 s of it); bounds each
+    #: request, never a whole operation nor a file transfer.
+    request_timeout: float = 60.0
+    #: Where uploads go unless told otherwise.
+    upload_rse: str | None = None
+    #: Hide and refuse everything that writes to Rucio or to disk (shared dashboards).
+    read_only: bool = False
     instance: str | None = None
     #: Where the settings came from, for messages ("rucio.cfg /x/rucio.cfg", ...).
     source: str = "defaults"
@@ -148,6 +158,10 @@ class Credentials:
     token: str | None = field(default=None, repr=False)
     token_file: str | None = field(default=None, repr=False)
     token_env: str | None = None
+    #: Who keeps the token file fresh, for messages: "hub" (rucio.cfg's
+    #: auth_token_file_path or the extension's oidc_file_name) or "rucio" (the rucio
+    #: command's own cache).
+    token_origin: str | None = None
 
     def __repr__(self) -> str:
         # Every field declared with repr=False is a secret: say only that it is set.
@@ -179,43 +193,81 @@ def _suggest(key: str, known: tuple[str, ...]) -> str:
     return f" (did you mean `{close[0]}`?)" if close else ""
 
 
-def _coerce(key: str, value: Any, source: str) -> Any:
-    if value is None:
-        return None
-    if key == "mode":
-        mode = str(value).strip().lower()
-        if mode not in MODES:
+def _choice(key: str, choices: tuple[str, ...], hint: str) -> Callable[[Any, str], str]:
+    def coerce(value: Any, source: str) -> str:
+        text = str(value).strip().lower()
+        if text not in choices:
             raise ConfigurationError(
-                f"mode `{value}` in {source} is not a mode.",
-                "Set mode to `replica` (data lands on a mounted RSE) or `download`.",
+                f"{key} `{str(value)[:60]}` in {source} is not one of {', '.join(choices)}.", hint
             )
-        return mode
-    if key == "auth_type":
-        auth_type = str(value).strip().lower()
-        if auth_type not in AUTH_TYPES:
-            raise ConfigurationError(
-                f"auth_type `{value}` in {source} is not supported.",
-                f"Use one of {', '.join(AUTH_TYPES)}.",
-            )
-        return auth_type
-    if key in ("path_begins_at", "replication_rule_lifetime_days"):
+        return text
+
+    return coerce
+
+
+def _whole(key: str) -> Callable[[Any, str], int]:
+    def coerce(value: Any, source: str) -> int:
         try:
             number = int(str(value).strip())
         except ValueError:
             raise ConfigurationError(
-                f"{key} `{value}` in {source} is not a whole number.",
+                f"{key} `{str(value)[:60]}` in {source} is not a whole number.",
                 f"Set {key} to a number such as 4.",
             ) from None
         if number < 0:
             raise ConfigurationError(f"{key} in {source} is negative.", f"Set {key} to 0 or more.")
         return number
-    if key == "wildcard_enabled":
-        if isinstance(value, bool):
-            return value
-        return str(value).strip().lower() in ("1", "true", "yes", "on")
-    if key in ("download_dir", "rse_mount_path"):
-        return str(Path(str(value)).expanduser())
-    return str(value).strip()
+
+    return coerce
+
+
+def _flag(value: Any, source: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+def _seconds(value: Any, source: str) -> float:
+    try:
+        seconds = float(str(value).strip())
+    except ValueError:
+        raise ConfigurationError(
+            f"request_timeout `{str(value)[:60]}` in {source} is not a number of seconds.",
+            "Set request_timeout to a number such as 60.",
+        ) from None
+    if not 1 <= seconds <= 3600:
+        raise ConfigurationError(
+            f"request_timeout {seconds:g} in {source} is out of range.",
+            "Set request_timeout between 1 and 3600 seconds (default 60).",
+        )
+    return seconds
+
+
+def _folder(value: Any, source: str) -> str:
+    return str(Path(str(value)).expanduser())
+
+
+#: key -> how its text becomes a value (anything else: stripped text).
+_COERCE: dict[str, Callable[[Any, str], Any]] = {
+    "mode": _choice(
+        "mode", MODES, "Set mode to `replica` (data lands on a mounted RSE) or `download`."
+    ),
+    "auth_type": _choice("auth_type", AUTH_TYPES, f"Use one of {', '.join(AUTH_TYPES)}."),
+    "path_begins_at": _whole("path_begins_at"),
+    "replication_rule_lifetime_days": _whole("replication_rule_lifetime_days"),
+    "wildcard_enabled": _flag,
+    "read_only": _flag,
+    "request_timeout": _seconds,
+    "download_dir": _folder,
+    "rse_mount_path": _folder,
+}
+
+
+def _coerce(key: str, value: Any, source: str) -> Any:
+    if value is None:
+        return None
+    coerce = _COERCE.get(key)
+    return coerce(value, source) if coerce is not None else str(value).strip()
 
 
 # --- the extension's instances -------------------------------------------------------------
@@ -336,6 +388,7 @@ def _from_instance(
                     "Set oidc_file_name to the token file's path.",
                 )
             credentials["token_file"] = instance["oidc_file_name"]
+            credentials["token_origin"] = "hub"
         else:
             raise ConfigurationError(
                 f"oidc_auth `{oidc}` in {where} is neither env nor file.",
@@ -366,6 +419,11 @@ def _from_rucio_cfg(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
                 credentials[key] = client[key]
         if client.get("client_x509_proxy"):
             credentials["client_proxy"] = client["client_x509_proxy"]
+        # OIDC as hubs deploy it (CERN VRE, interTwin): the hub keeps a fresh token in
+        # auth_token_file_path; the oidc_* keys are the rucio command's, not ours.
+        if client.get("auth_token_file_path") and values.get("auth_type") == "oidc":
+            credentials["token_file"] = client["auth_token_file_path"]
+            credentials["token_origin"] = "hub"
     if parser.has_section("widgets"):
         for key, value in parser.items("widgets"):
             if key not in WIDGET_KEYS:
@@ -454,6 +512,9 @@ def load_config(instance: str | None = None, **kwargs: Any) -> tuple[Settings, C
             values[key] = _coerce(key, value, "the keyword arguments")
     if "account" not in values and os.environ.get("RUCIO_ACCOUNT"):
         values["account"] = os.environ["RUCIO_ACCOUNT"]
+    if chosen is None and "auth_type" not in kwargs and os.environ.get("RUCIO_AUTH_TYPE"):
+        # as the rucio command: the variable wins over rucio.cfg
+        values["auth_type"] = _coerce("auth_type", os.environ["RUCIO_AUTH_TYPE"], "RUCIO_AUTH_TYPE")
     if not values.get("auth_type"):
         values["auth_type"] = _implied_auth_type(credentials)
     settings_fields = {f.name for f in fields(Settings)}

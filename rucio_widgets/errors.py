@@ -12,6 +12,8 @@ from typing import Any
 
 from .dids import InvalidDIDError
 from .filters import FilterSyntaxError
+from .protocol import ECHO_LIMIT
+from .words import clip
 
 
 class RucioWidgetsError(Exception):
@@ -100,7 +102,8 @@ def _details(exc: BaseException) -> str:
     text = str(exc).strip()
     if "Details:" in text:
         text = text.split("Details:", 1)[1].strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    first = text.splitlines()[0] if text else type(exc).__name__
+    return clip(first, 2 * ECHO_LIMIT)  # the server may echo a whole query back
 
 
 _CHECK_RSE = "Check destination_rse (or the RSE expression you typed)."
@@ -213,6 +216,55 @@ def translate(
     return RucioWidgetsError(
         f"Unexpected {type(exc).__name__}{where}: {exc}",
         "This looks like a bug in rucio-widgets; please report it.",
+    )
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def is_timeout(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) is a request that waited too long."""
+    return any("Timeout" in type(e).__name__ or "timed out" in str(e) for e in _chain(exc))
+
+
+def looks_like_html(text: str) -> bool:
+    head = text.lstrip()[:200].lower()
+    return head.startswith("<") and ("html" in head or "<h1" in head or "<body" in head)
+
+
+def silent_server(host: str, seconds: float, doing: str = "") -> ServerUnavailableError:
+    """The error for a server that accepted the request and did not answer in time."""
+    where = f" while {doing}" if doing else ""
+    return ServerUnavailableError(
+        f"The Rucio server {host} did not answer within {seconds:g} s{where}.",
+        "It may be overloaded, or a proxy in front of it is stuck: try again, or raise "
+        "request_timeout in [widgets] of rucio.cfg.",
+    )
+
+
+def garbled_answer(
+    host: str, status: int | None, body: bytes | str, doing: str = ""
+) -> ServerUnavailableError:
+    """The error for an answer that is not Rucio's (an HTML error page, broken JSON)."""
+    where = f" while {doing}" if doing else ""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    if looks_like_html(text):
+        looks = "an HTML page"
+    elif text:
+        looks = "text that is not Rucio's JSON"
+    else:
+        looks = "an answer that is not Rucio's"
+    answered = f"answered HTTP {status}" if status else "answered"
+    return ServerUnavailableError(
+        f"The server {host} {answered} with {looks}{where}.",
+        "Something in front of Rucio (a proxy, a login page) or the server itself is failing: "
+        "try again later, or tell its administrators.",
     )
 
 

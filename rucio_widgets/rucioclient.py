@@ -125,14 +125,52 @@ class TokenSource:
         token: str | None = None,
         token_file: str | None = None,
         token_env: str | None = None,
+        origin: str | None = None,
+        account: str | None = None,
     ) -> None:
         self._fixed = token.strip() if token else None
         self._file = Path(token_file).expanduser() if token_file else None
         self._env = token_env
+        self._origin = origin
+        self._account = account
         self._lock = threading.Lock()
         self._token: str | None = None
         self._mtime: float | None = None
         self.expires_at: dt.datetime | None = None
+
+    @property
+    def refresh_hint(self) -> str:
+        """What keeps this token fresh, and what the user can do meanwhile."""
+        if self._origin == "rucio":
+            return (
+                f"Run `rucio -S OIDC whoami` in a terminal (it caches a token for "
+                f"{self._account or 'your account'} in {self._file}), or paste a token below."
+            )
+        if self._origin == "hub" and self._file is not None:
+            return (
+                f"Your hub writes {self._file}: restart your server from the hub's control "
+                "panel if it does not come back, or paste a token below."
+            )
+        if self._env:
+            return f"Set {self._env} again (the hub or your shell sets it), or paste a token below."
+        return "Paste a fresh token below."
+
+    def _expiry_file(self) -> Path | None:
+        """The rucio command's expiry file beside its token cache (epoch seconds)."""
+        if self._file is None or not self._account:
+            return None
+        return self._file.with_name(f"auth_token_exp_for_account_{self._account}")
+
+    def _expiry(self, token: str) -> dt.datetime | None:
+        found = jwt_expiry(token)
+        expiry_file = self._expiry_file()
+        if found is None and expiry_file is not None:
+            try:
+                epoch = float(expiry_file.read_text().strip())
+                found = dt.datetime.fromtimestamp(epoch, tz=dt.timezone.utc)
+            except (OSError, ValueError):
+                return None
+        return found
 
     @property
     def where(self) -> str:
@@ -152,7 +190,7 @@ class TokenSource:
             except FileNotFoundError:
                 raise NotSignedInError(
                     f"No token: {self._file} does not exist.",
-                    "Create it (your hub or oidc-agent does), or sign in.",
+                    self.refresh_hint,
                     auth_type="oidc",
                 ) from None
             except OSError as exc:
@@ -163,7 +201,7 @@ class TokenSource:
             if not text:
                 raise NotSignedInError(
                     f"The token file {self._file} is empty.",
-                    "Refresh the token, or sign in.",
+                    self.refresh_hint,
                     auth_type="oidc",
                 )
             return text
@@ -172,7 +210,7 @@ class TokenSource:
             if not text:
                 raise NotSignedInError(
                     f"No token: the variable {self._env} is not set.",
-                    "Set it, or sign in with a token.",
+                    self.refresh_hint,
                     auth_type="oidc",
                 )
             return text
@@ -193,7 +231,7 @@ class TokenSource:
                 stale = self.expires_at - dt.datetime.now(dt.timezone.utc) < REFRESH_MARGIN
             if stale:
                 self._token = self._read()
-                self.expires_at = jwt_expiry(self._token)
+                self.expires_at = self._expiry(self._token)
             assert self._token is not None
             return self._token
 
@@ -202,7 +240,7 @@ class TokenSource:
         if self.expires_at is not None and self.expires_at <= dt.datetime.now(dt.timezone.utc):
             raise NotSignedInError(
                 f"The token from {self.where} expired at {self.expires_at:%Y-%m-%d %H:%M} UTC.",
-                "Refresh it (the file or variable is re-read automatically), or sign in.",
+                self.refresh_hint,
                 auth_type="oidc",
                 expired=True,
             )
@@ -226,10 +264,11 @@ def token_client_class(source: TokenSource, root: Path | None = None) -> type[Cl
             old = self.auth_token
             token = source.current()
             if token == old:
-                from rucio.common.exception import CannotAuthenticate
-
-                raise CannotAuthenticate(
-                    f"the server refused the token from {source.where}: it is expired or malformed"
+                raise NotSignedInError(
+                    f"The server refused the token from {source.where}: it is expired or "
+                    "malformed.",
+                    source.refresh_hint,
+                    auth_type="oidc",
                 )
             self.auth_token = token
             self.headers["X-Rucio-Auth-Token"] = token
@@ -238,6 +277,21 @@ def token_client_class(source: TokenSource, root: Path | None = None) -> type[Cl
             return None
 
     return TokenClient
+
+
+def rucio_token_cache(account: str | None, vo: str | None) -> str:
+    """Where the rucio command caches ``account``'s token when rucio.cfg sets no
+    auth_token_file_path (``BaseClient._get_auth_tokens``):
+    ``<tmp>/<user>/.rucio_<user>[@vo]/auth_token_for_account_<account>``."""
+    import getpass
+
+    from rucio.client.baseclient import BaseClient
+
+    folder = BaseClient.TOKEN_PATH_PREFIX + getpass.getuser()
+    if vo and vo != "def":
+        folder += f"@{vo}"
+    suffix = f"for_account_{account}" if account else "for_default_account"
+    return f"{folder}/{BaseClient.TOKEN_PREFIX}{suffix}"
 
 
 # --- X.509 ------------------------------------------------------------------------------------
@@ -332,6 +386,8 @@ def connect(
         "vo": settings.vo,
         "ca_cert": os.path.expanduser(settings.ca_cert) if settings.ca_cert else None,
         "token_dir": token_dir,
+        # Each request of the Rucio client (requests) waits at most this long.
+        "timeout": settings.request_timeout,
     }
     if settings.ca_cert and not os.path.exists(str(common["ca_cert"])):
         raise ConfigurationError(
@@ -385,10 +441,16 @@ def connect(
             common["ca_cert"],
         )
     elif auth_type == "oidc":
+        token_file, origin = credentials.token_file, credentials.token_origin
+        if not (credentials.token or token_file or credentials.token_env):
+            # `rucio -S OIDC whoami` leaves the account's token in its cache: use it.
+            token_file, origin = rucio_token_cache(settings.account, settings.vo), "rucio"
         source = TokenSource(
             token=credentials.token,
-            token_file=credentials.token_file,
+            token_file=token_file,
             token_env=credentials.token_env,
+            origin=origin,
+            account=settings.account,
         )
         source.check_not_expired()
         expires_at = source.expires_at

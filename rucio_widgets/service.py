@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -21,7 +22,15 @@ from urllib.parse import quote_plus
 import httpx
 
 from .config import Credentials, Settings
-from .errors import AuthenticationError, RucioWidgetsError, translate
+from .errors import (
+    AuthenticationError,
+    RucioWidgetsError,
+    garbled_answer,
+    is_timeout,
+    looks_like_html,
+    silent_server,
+    translate,
+)
 from .rucioclient import Connection, connect, token_lifetime
 
 log = logging.getLogger(__name__)
@@ -70,6 +79,8 @@ class FileReplicas:
     bytes: int | None
     pfns: dict[str, list[str]]
     states: dict[str, str]
+    #: The collections above the file (all of them, datasets and containers), when asked.
+    parents: tuple[str, ...] = ()
 
 
 class Stream(Protocol):
@@ -143,6 +154,10 @@ class Service(Protocol):
 
     def dataset_replicas(self, dids: Sequence[tuple[str, str]]) -> list[dict[str, Any]]: ...
 
+    def collection_files(
+        self, collections: Sequence[tuple[str, str]], rse_expression: str | None
+    ) -> Iterator[FileReplicas]: ...
+
     def collection_replicas(self, scope: str, name: str) -> list[dict[str, Any]]: ...
 
     def metadata(self, scope: str, name: str) -> dict[str, Any]: ...
@@ -187,7 +202,12 @@ class JsonLineStream:
         for attempt in (1, 2):
             if self._closed.is_set():
                 return
-            response = self._service._open_stream(self._path, self._params)
+            try:
+                response = self._service._open_stream(self._path, self._params)
+            except httpx.HTTPError as exc:
+                if self._closed.is_set():
+                    return
+                raise self._service.failure(exc, self._doing) from exc
             self._response = response
             try:
                 if response.status_code == 401 and attempt == 1:
@@ -195,18 +215,28 @@ class JsonLineStream:
                     continue
                 if response.status_code != 200:
                     raise self._service._error_from(response, self._doing)
-                for line in response.iter_lines():
-                    if self._closed.is_set():
-                        return
-                    if line:
-                        yield json.loads(line)
+                yield from self._rows(response)
                 return
             except httpx.HTTPError as exc:
                 if self._closed.is_set():
                     return  # closed from another thread: the reader stops quietly
-                raise translate(exc, doing=self._doing) from exc
+                raise self._service.failure(exc, self._doing) from exc
             finally:
                 response.close()
+
+    def _rows(self, response: httpx.Response) -> Iterator[dict[str, Any]]:
+        for line in response.iter_lines():
+            if self._closed.is_set():
+                return
+            if not line:
+                continue
+            try:
+                row = json.loads(line)
+            except ValueError:
+                row = None
+            if not isinstance(row, dict):
+                raise garbled_answer(self._service.host, response.status_code, line, self._doing)
+            yield row
 
     def close(self) -> None:
         self._closed.set()
@@ -320,8 +350,12 @@ class RucioService:
                 verify: Any = True
                 if client.ca_cert not in (None, True, ""):
                     verify = client.ca_cert
+                wait = self.settings.request_timeout
                 self._http = httpx.Client(
-                    timeout=httpx.Timeout(connect=10.0, read=300.0, write=30.0, pool=30.0),
+                    # read: the longest silence between two chunks of an answer
+                    timeout=httpx.Timeout(
+                        connect=min(10.0, wait), read=wait, write=wait, pool=wait
+                    ),
                     verify=verify,
                 )
             return self._http
@@ -351,8 +385,30 @@ class RucioService:
         request = self.http.build_request("GET", url, headers=self._headers())
         return self.http.send(request, stream=True)
 
+    @property
+    def host(self) -> str:
+        return str(self.settings.rucio_host or "")
+
+    def failure(self, exc: BaseException, doing: str) -> RucioWidgetsError:
+        """The project's error for a failed request: a silent server is named as such."""
+        if isinstance(exc, RucioWidgetsError):
+            return exc
+        if is_timeout(exc):
+            return silent_server(self.host, self.settings.request_timeout, doing)
+        text = str(exc).split("Details:", 1)[-1]
+        if looks_like_html(text):  # a proxy's error page
+            return garbled_answer(self.host, None, text, doing)
+        lost = re.search(r"no error information passed \(http status code: (\d+)\)", text)
+        if lost:  # the Rucio client found no Rucio error in the answer: not Rucio's
+            return garbled_answer(self.host, int(lost.group(1)), "", doing)
+        return translate(exc, doing=doing, auth_type=self.settings.auth_type or "userpass")
+
     def _error_from(self, response: httpx.Response, doing: str) -> RucioWidgetsError:
         body = response.read()
+        if "json" not in response.headers.get("content-type", "") and not response.headers.get(
+            "ExceptionClass"
+        ):
+            return garbled_answer(self.host, response.status_code, body, doing)
         exc_cls, message = self.client._get_exception(
             headers=response.headers, status_code=response.status_code, data=body
         )
@@ -461,10 +517,35 @@ class RucioService:
                             rse: str(state) for rse, state in (item.get("states") or {}).items()
                         },
                     )
-            except RucioWidgetsError:
-                raise
             except Exception as exc:
-                raise translate(exc, doing="looking up replicas") from exc
+                raise self.failure(exc, "looking up replicas") from exc
+
+    def collection_files(
+        self, collections: Sequence[tuple[str, str]], rse_expression: str | None
+    ) -> Iterator[FileReplicas]:
+        """The files of many collections with the collections above each one, in one
+        ``list_replicas`` per 1,000 collections. With ``rse_expression``, only the files
+        that have an AVAILABLE replica on those RSEs come back."""
+        for start in range(0, len(collections), REPLICA_CHUNK):
+            chunk = [{"scope": s, "name": n} for s, n in collections[start : start + REPLICA_CHUNK]]
+            try:
+                stream = self.client.list_replicas(
+                    chunk,
+                    rse_expression=rse_expression,
+                    sort="random",
+                    resolve_archives=False,
+                    resolve_parents=True,
+                )
+                for item in stream:
+                    yield FileReplicas(
+                        did=f"{item['scope']}:{item['name']}",
+                        bytes=item.get("bytes"),
+                        pfns={rse: list(pfns) for rse, pfns in (item.get("rses") or {}).items()},
+                        states={},
+                        parents=tuple(str(p) for p in item.get("parents") or ()),
+                    )
+            except Exception as exc:
+                raise self.failure(exc, "counting the files of collections") from exc
 
     def dataset_replicas(self, dids: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
         """Per-RSE availability of datasets (available_length, length), one call in all."""
@@ -555,7 +636,7 @@ class RucioService:
         except RucioWidgetsError:
             raise
         except Exception as exc:
-            error = translate(exc, doing=doing, auth_type=self.settings.auth_type or "userpass")
+            error = self.failure(exc, doing)
             if isinstance(error, AuthenticationError):
                 log.debug("authentication failed while %s", doing)
             raise error from exc
