@@ -14,8 +14,9 @@ import os
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote, unquote, urlencode, urlparse
 
-from .errors import InvalidQueryError
+from .errors import ConfigurationError, InvalidQueryError
 from .protocol import AVAILABLE, EMPTY, NOT_AVAILABLE, PARTIALLY_AVAILABLE, RowStatus
+from .words import clip
 
 
 def pfn_to_local_path(pfn: str, rse_mount_path: str, path_begins_at: int) -> str:
@@ -25,8 +26,29 @@ def pfn_to_local_path(pfn: str, rse_mount_path: str, path_begins_at: int) -> str
     '/mnt/rucio/mc20/06/b4/f.csv'
     """
     path = unquote(urlparse(pfn).path)
-    suffix = path.strip("/").split("/", path_begins_at)[-1]
+    segments = path.strip("/").split("/")
+    if path_begins_at >= len(segments):
+        raise ConfigurationError(
+            f"path_begins_at = {path_begins_at} drops the whole path of PFN `{clip(pfn)}`, "
+            f"which has {len(segments)} segments.",
+            f"Set path_begins_at to at most {len(segments) - 1} (the segments before the "
+            "part of the path that the mount shows).",
+        )
+    suffix = "/".join(segments[path_begins_at:])
     return os.path.join(rse_mount_path, suffix)
+
+
+def mount_problem(
+    path: str, pfn: str, settings_mount: str, path_begins_at: int
+) -> ConfigurationError:
+    """What to say when a mapped path is not there: which setting is probably wrong."""
+    return ConfigurationError(
+        f"`{clip(path)}` does not exist: is the storage mounted at rse_mount_path "
+        f"(`{clip(settings_mount)}`), and is path_begins_at = {path_begins_at} right for PFN "
+        f"`{clip(pfn)}`?",
+        "Check the mount on this host (ls the folder), or fix rse_mount_path / path_begins_at "
+        "in [widgets] of rucio.cfg; `rucio-widgets doctor` checks one file for you.",
+    )
 
 
 def download_path(download_dir: str, scope: str, name: str) -> str:

@@ -14,14 +14,15 @@ and pick up what is in flight.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Protocol
 
-from .availability import collection_status, download_path, pfn_to_local_path
+from .availability import collection_status, download_path, mount_problem, pfn_to_local_path
 from .config import Settings
+from .errors import ConfigurationError
 from .protocol import MakeOptions, RowStatus
-from .service import DIDRow, Service
+from .service import DIDRow, FileReplicas, Service
 from .transfers import Downloads, Request, Requests, RuleTracker
 
 #: Paths are reported after this many located files, then each time the count doubles:
@@ -79,6 +80,8 @@ class ReplicaMode:
         self.service = service
         self.settings = settings
         self._destinations: set[str] | None = None
+        self._mount_seen = False
+        self._mount_error: ConfigurationError | None = None
         self.rules = RuleTracker(
             service,
             requests,
@@ -116,6 +119,7 @@ class ReplicaMode:
             for rse, pfns in replicas.pfns.items():
                 path = self.local_path(rse, pfns[0] if pfns else None)
                 if path:
+                    self._check_mount(path, pfns[0])
                     located[replicas.did] = path
                     break
             if on_progress is not None and count >= next_report:
@@ -123,12 +127,76 @@ class ReplicaMode:
                 on_progress({d: p for d, p in located.items() if p})
         return located
 
+    def _check_mount(self, path: str, pfn: str) -> None:
+        """The first time a path is mapped, look at it: an unmounted storage, a wrong
+        rse_mount_path or path_begins_at give plausible paths that are not there. One stat;
+        after a miss, every locate looks again (the storage may be mounted meanwhile)."""
+        if self._mount_seen:
+            return
+        if os.path.exists(path):
+            self._mount_seen = True
+            return
+        problem = mount_problem(
+            path, pfn, str(self.settings.rse_mount_path), self.settings.path_begins_at
+        )
+        if self._mount_error is None or self._mount_error.message != problem.message:
+            self._mount_error = problem  # the same problem is reported once
+        raise self._mount_error
+
     def statuses(self, collections: Sequence[DIDRow]) -> dict[str, RowStatus]:
+        """Badges of collections in at most three Rucio calls, whatever their number.
+
+        1. ``list_dataset_replicas_bulk``: what Rucio's collection-replica table knows. Its
+           rows are made only when a rule is evaluated for a dataset on an RSE (the judge's
+           rule grouping); uploads, file-level rules and rules on other datasets that share
+           the files leave none, so a dataset whose files arrived that way looks absent.
+        2. For every collection that (1) does not show complete: one ``list_replicas`` over
+           them restricted to the destination, counted per parent (``resolve_parents``).
+        3. For containers and open datasets, whose file count Rucio does not keep: one
+           unrestricted ``list_replicas``, counted per parent, for the total.
+        """
         if not self.settings.destination_rse or not collections:
             return {}
         destinations = self.destinations()
-        datasets = [r for r in collections if r.type == "DATASET"]
+        best = self._dataset_counts([r for r in collections if r.type == "DATASET"], destinations)
+        updates: dict[str, RowStatus] = {}
+        rest: list[DIDRow] = []
+        for row in collections:
+            available, total = best.get(row.did, (0, None))
+            total = total if total is not None else row.length
+            if row.type == "DATASET" and total is not None and available >= total:
+                updates[row.did] = collection_status(available, total)
+            else:
+                rest.append(row)
+        if not rest:
+            return updates
+        counted = _count_by_parent(
+            self.service.collection_files(
+                [(r.scope, r.name) for r in rest], self.settings.destination_rse
+            ),
+            {r.did for r in rest},
+            lambda file: any(rse in destinations for rse in file.pfns),
+        )
+        unknown = [r for r in rest if r.length is None]
+        totals: dict[str, int] = {}
+        if unknown:
+            totals = _count_by_parent(
+                self.service.collection_files([(r.scope, r.name) for r in unknown], None),
+                {r.did for r in unknown},
+            )
+        for row in rest:
+            total = row.length if row.length is not None else totals.get(row.did, 0)
+            updates[row.did] = collection_status(counted.get(row.did, 0), total)
+        return updates
+
+    def _dataset_counts(
+        self, datasets: Sequence[DIDRow], destinations: set[str]
+    ) -> dict[str, tuple[int, int | None]]:
+        """(available, total) of datasets on their best destination RSE, as the
+        collection-replica table has them (one bulk call)."""
         best: dict[str, tuple[int, int | None]] = {}
+        if not datasets:
+            return best
         for entry in self.service.dataset_replicas([(r.scope, r.name) for r in datasets]):
             if entry.get("rse") not in destinations:
                 continue
@@ -136,29 +204,7 @@ class ReplicaMode:
             pair = (int(entry.get("available_length") or 0), entry.get("length"))
             if did not in best or pair[0] > best[did][0]:
                 best[did] = pair
-        updates: dict[str, RowStatus] = {}
-        for row in collections:
-            available, total = best.get(row.did, (0, row.length))
-            if row.type != "DATASET" or total is None or available < total:
-                # Dataset replica rows exist only where a rule placed the dataset; files
-                # that arrived otherwise, and containers, are counted by a deep look-up.
-                available, total = self._deep_count(row, destinations)
-            updates[row.did] = collection_status(
-                available, total if total is not None else row.length
-            )
-        return updates
-
-    def _deep_count(self, row: DIDRow, destinations: set[str]) -> tuple[int, int | None]:
-        """(available, total) files of a collection on the best destination RSE."""
-        entries = [
-            e
-            for e in self.service.collection_replicas(row.scope, row.name)
-            if e.get("rse") in destinations
-        ]
-        if not entries:
-            return 0, row.length
-        top = max(entries, key=lambda e: int(e.get("available_length") or 0))
-        return int(top.get("available_length") or 0), top.get("length")
+        return best
 
     def make_available(
         self,
@@ -186,6 +232,7 @@ class DownloadMode:
     name = "download"
 
     def __init__(self, service: Service, settings: Settings, requests: Requests) -> None:
+        self.service = service
         self.settings = settings
         self.requests = requests
         self.downloads = Downloads(
@@ -210,7 +257,24 @@ class DownloadMode:
         return {row.did: (self.path_of(row) if self.is_local(row) else None) for row in files}
 
     def statuses(self, collections: Sequence[DIDRow]) -> dict[str, RowStatus]:
-        return {}
+        """n of m files in download_dir, for many collections in one Rucio call."""
+        if not collections:
+            return {}
+        wanted = {r.did for r in collections}
+        local: dict[str, int] = {}
+        totals: dict[str, int] = {}
+        for file in self.service.collection_files([(r.scope, r.name) for r in collections], None):
+            scope, name = file.did.split(":", 1)
+            here = self.is_local(DIDRow(scope, name, "FILE", file.bytes))
+            for parent in wanted.intersection(file.parents):
+                totals[parent] = totals.get(parent, 0) + 1
+                local[parent] = local.get(parent, 0) + here
+        return {
+            r.did: collection_status(
+                local.get(r.did, 0), r.length if r.length is not None else totals.get(r.did, 0)
+            )
+            for r in collections
+        }
 
     def local_path(self, rse: str, pfn: str | None) -> str | None:
         """Downloads are read from download_dir, never from a replica in place."""
@@ -239,6 +303,21 @@ class DownloadMode:
 
     def close(self) -> None:
         self.downloads.close()
+
+
+def _count_by_parent(
+    files: Iterable[FileReplicas],
+    wanted: set[str],
+    counts: Callable[[FileReplicas], bool] = lambda file: True,
+) -> dict[str, int]:
+    """How many of ``files`` (those ``counts`` accepts) sit below each collection of
+    ``wanted``."""
+    found: dict[str, int] = {}
+    for file in files:
+        if counts(file):
+            for parent in wanted.intersection(file.parents):
+                found[parent] = found.get(parent, 0) + 1
+    return found
 
 
 def mode_for(service: Service, settings: Settings, requests: Requests) -> AvailabilityMode:

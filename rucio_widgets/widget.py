@@ -334,9 +334,12 @@ class RucioBrowser(anywidget.AnyWidget):
         """Stop downloading ``did``."""
         self._model.cancel_download(did)
 
-    def status(self, did: str) -> str | None:
-        """The availability of a loaded or selected DID (AVAILABLE, ...), None if unknown."""
-        return self._model.status_of(did)
+    @_api
+    def status(self, did: str, timeout: float | None = 30) -> str:
+        """The availability of a DID (AVAILABLE, PARTIALLY_AVAILABLE, REPLICATING, ...):
+        known at once for loaded rows, worked out (and waited for, up to ``timeout``) for
+        any other; ``model.statuses.get(did)`` has the counts."""
+        return self._model.status(did, timeout)["status"]
 
     def close(self) -> None:
         model = getattr(self, "_model", None)  # absent when the constructor failed

@@ -24,9 +24,17 @@ from functools import partial
 from typing import Any
 
 from ..config import Settings
-from ..errors import InvalidQueryError, NotSignedInError, RucioWidgetsError
+from ..errors import CancelledError, InvalidQueryError, NotSignedInError, RucioWidgetsError
 from ..modes import mode_for
-from ..protocol import AVAILABLE, PAGE_SIZE, DetailsAnswer, MakeOptions, PageAnswer, Status
+from ..protocol import (
+    AVAILABLE,
+    PAGE_SIZE,
+    DetailsAnswer,
+    MakeOptions,
+    PageAnswer,
+    RowStatus,
+    Status,
+)
 from ..service import DIDRow, Service
 from ..transfers import Request, Requests
 from .details import details
@@ -263,6 +271,21 @@ class BrowserModel:
     def status_of(self, did: str) -> Status | None:
         status = self.statuses.get(did)
         return status.get("status") if status else None
+
+    def status(self, did: str, timeout: float | None = 30) -> RowStatus:
+        """The availability of ``did``, worked out now if no listing brought it; raises
+        CancelledError when ``timeout`` passes first."""
+        did = did_of(did)
+        if not self.statuses.known(did):
+            row = self.selection.row_of(did)
+            self.workers.background(self.statuses.annotate, [row], pool=self.workers.badges)
+        found = self.statuses.wait(did, timeout)
+        if found is None:
+            raise CancelledError(
+                f"The availability of {did} is not known after {timeout} s.",
+                "Wait longer (timeout=), or check that the Rucio server answers.",
+            )
+        return found
 
     # --- making data available ------------------------------------------------------------
     def make_available(

@@ -16,10 +16,13 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 
 from ..errors import RucioWidgetsError, translate
+from ..protocol import PAGE_SIZE
 from ..service import DIDRow, Stream
 
 #: How often, at most, a growing listing reports its progress.
 PROGRESS_INTERVAL = 0.25
+#: Rows handed on together to be worked out in bulk (badges: at most 3 calls a batch).
+BATCH = PAGE_SIZE
 
 
 class RowIndex:
@@ -59,17 +62,22 @@ class PagedListing:
         label: str,
         *,
         on_rows: Callable[[Sequence[DIDRow]], None] = lambda rows: None,
+        on_batch: Callable[[Sequence[DIDRow]], None] = lambda rows: None,
         on_progress: Callable[[PagedListing], None] = lambda listing: None,
     ) -> None:
         """``plan`` runs on the reader thread and returns the stream openers to read in turn
         (it may call Rucio, e.g. to find the account's scopes). ``on_rows`` hears of every
-        row as it arrives; ``on_progress`` at most every PROGRESS_INTERVAL, and at the end."""
+        row as it arrives; ``on_batch`` of rows in batches of at most BATCH (and of what is
+        read before the reader waits or ends), to work things out in bulk; ``on_progress`` at
+        most every PROGRESS_INTERVAL, and at the end."""
         self.rows: list[DIDRow] = []
         self.complete = False
         self.error: RucioWidgetsError | None = None
         self.label = label
         self._plan = plan
         self._on_rows = on_rows
+        self._on_batch = on_batch
+        self._batch: list[DIDRow] = []
         self._on_progress = on_progress
         self._target = 0
         self._cond = threading.Condition()
@@ -141,7 +149,13 @@ class PagedListing:
             if self._stream is not None:
                 self._stream.close()
         if not self.cancelled:
+            self._flush()
             self._on_progress(self)
+
+    def _flush(self) -> None:
+        batch, self._batch = self._batch, []
+        if batch:
+            self._on_batch(batch)
 
     def _read_streams(self) -> None:
         last_progress = 0.0
@@ -153,10 +167,13 @@ class PagedListing:
             for item in stream:
                 row = DIDRow.from_rucio(item)
                 self._on_rows((row,))
+                self._batch.append(row)
                 with self._cond:
                     self.rows.append(row)
                     self._cond.notify_all()
                     reached = len(self.rows) >= self._target
+                if reached or len(self._batch) >= BATCH:
+                    self._flush()
                 now = time.monotonic()
                 if reached or now - last_progress > PROGRESS_INTERVAL:
                     last_progress = now

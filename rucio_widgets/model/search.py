@@ -8,7 +8,7 @@ Rows that a page shows for the first time get their badges on the badge workers.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from .. import dids as didlib
 from .. import filters as filterlib
@@ -93,6 +93,7 @@ class Search:
                 label=f"searching {query}",
                 on_rows=self.index.add,
                 on_progress=self._on_progress,
+                on_batch=lambda rows: self._annotate(rows, listing),
             )
             self.results = listing
             self._busy = self.store.begin("Searching…")
@@ -110,6 +111,12 @@ class Search:
         self, scope: str, rucio_filters: list[dict[str, object]], did_type: str
     ) -> Callable[[], Stream]:
         return lambda: self.service.search(scope, rucio_filters, did_type)
+
+    def _annotate(self, rows: Sequence[DIDRow], listing: PagedListing) -> None:
+        """Every row a listing reads gets its badge, in bulk, with or without a view."""
+        self.workers.background(
+            self.statuses.annotate, list(rows), lambda: listing.cancelled, pool=self.workers.badges
+        )
 
     def _on_progress(self, listing: PagedListing) -> None:
         with self._lock:
@@ -175,12 +182,13 @@ class Search:
             listing = self._children.get(source)
             if listing is None:
                 did = didlib.parse_did(source)
-                listing = PagedListing(
+                made = PagedListing(
                     lambda: [lambda: self.service.content(did.scope, did.name)],
                     label=f"listing {source}",
                     on_rows=lambda rows: self.index.add(rows, parent=source),
+                    on_batch=lambda rows: self._annotate(rows, made),
                 )
-                self._children[source] = listing
+                self._children[source] = listing = made
         return listing
 
     def page(
@@ -209,12 +217,7 @@ class Search:
             "complete": listing.complete,
             "total": len(listing.rows) if listing.complete else None,
         }
-        fresh = [r for r in rows if not self.statuses.known(r.did)]
-        if fresh:  # badges follow as a status delta
-            self.workers.background(
-                self.statuses.annotate, fresh, lambda: listing.cancelled, pool=self.workers.badges
-            )
-        return answer
+        return answer  # badges follow as status deltas, worked out as rows were read
 
     def row(self, row: DIDRow) -> Row:
         return {

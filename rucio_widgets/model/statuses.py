@@ -68,7 +68,14 @@ class Statuses:
         self.paths = paths
         self.requests = requests
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
         self._by_did: dict[str, RowStatus] = {}
+
+    def wait(self, did: str, timeout: float | None) -> RowStatus | None:
+        """The status of ``did`` once it is known (None when ``timeout`` passes first)."""
+        with self._changed:
+            self._changed.wait_for(lambda: did in self._by_did, timeout)
+            return self._by_did.get(did)
 
     def get(self, did: str) -> RowStatus | None:
         return self._by_did.get(did)
@@ -79,8 +86,9 @@ class Statuses:
     def update(self, updates: dict[str, RowStatus], *, send: bool = True) -> None:
         if not updates:
             return
-        with self._lock:
+        with self._changed:
             self._by_did.update(updates)
+            self._changed.notify_all()
         if send:
             self.store.statuses(updates)
 
