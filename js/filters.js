@@ -13,7 +13,7 @@
 // floats print as Python's repr.  Pure functions only: the view keeps the text and a form of
 // groups of conditions in step.
 
-import { DID_TYPES } from "./protocol.js";
+import { DID_TYPES, ECHO_LIMIT } from "./protocol.js";
 
 /** @typedef {import("./protocol.js").DidType} DidType */
 
@@ -103,7 +103,28 @@ const isGreater = (op) => op === ">" || op === ">=";
 const strip = (text) => text.replace(STRIP_RE, "");
 
 /** A filter text that the grammar refuses; the message names the part, as Python's does. */
-class FilterSyntaxError extends Error {}
+/**
+ * The message with each `quoted` part longer than ECHO_LIMIT cut, as Python's
+ * words.clip_quoted does (counted in code points, as Python counts).
+ * @param {string} message
+ */
+export function clipQuoted(message) {
+  const long = new RegExp(`\`([^\`]{${ECHO_LIMIT + 1},})\``, "gu");
+  return message.replace(
+    long,
+    (_, text) =>
+      `\`${Array.from(text)
+        .slice(0, ECHO_LIMIT - 1)
+        .join("")}…\``,
+  );
+}
+
+class FilterSyntaxError extends Error {
+  /** @param {string} message */
+  constructor(message) {
+    super(clipQuoted(message));
+  }
+}
 
 // --- values ----------------------------------------------------------------------------------
 

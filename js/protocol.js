@@ -8,6 +8,9 @@ export const PAGE_SIZE = 100;
 /** Upper bound on rows in one page reply, whatever the view asks for: keeps each comm message small (a row is about 150 bytes of JSON, so 200 rows stay near 30 KB). */
 export const MAX_PAGE_ROWS = 200;
 
+/** Messages echo at most this many characters of what the user typed at a time (Python's words.clip_quoted and js/filters.js cut the same way). */
+export const ECHO_LIMIT = 100;
+
 /** @typedef {"all" | "container" | "dataset" | "file" | "collection"} DidType */
 
 /** The DID types a search can ask for (`did_type` trait, `type=` filter). @type {readonly DidType[]} */

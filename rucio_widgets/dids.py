@@ -19,6 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from .words import clip_quoted
+
 __all__ = [
     "DID",
     "MAX_NAME_LENGTH",
@@ -43,7 +45,11 @@ _NAME_CHARS: Final = "letters, digits, `_`, `-`, `.`, `/` and `#`"
 
 
 class InvalidDIDError(ValueError):
-    """A DID or a search query the user typed is not valid; the message says what to type."""
+    """A DID or a search query the user typed is not valid; the message says what to type.
+    What the user typed is echoed at most ECHO_LIMIT characters at a time."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(clip_quoted(message))
 
 
 @dataclass(frozen=True)

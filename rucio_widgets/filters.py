@@ -86,6 +86,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from .protocol import DID_TYPES
+from .words import clip_quoted
 
 __all__ = [
     "COLUMN_KEYS",
@@ -171,7 +172,11 @@ _WILDCARDS: Final = ("*", "%")
 
 
 class FilterSyntaxError(ValueError):
-    """A filter text or filter structure is not valid; the message names the part."""
+    """A filter text or filter structure is not valid; the message names the part. What the user
+    typed is echoed at most ECHO_LIMIT characters at a time."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(clip_quoted(message))
 
 
 @dataclass(frozen=True)
@@ -440,6 +445,20 @@ def custom_filter_keys(groups: Iterable[Iterable[Condition]]) -> set[str]:
     return filter_keys(groups) - COLUMN_KEYS
 
 
+def _refuse_mixed_plugins(groups: Sequence[Sequence[Condition]]) -> None:
+    """Rucio answers a search that mixes column keys and custom keys (``name`` excepted,
+    in any OR group) with "keys do not all belong to the same metadata plugin": say so in
+    words, before the search is sent."""
+    custom = sorted(custom_filter_keys(groups))
+    columns = sorted(filter_keys(groups) - set(custom) - {"name"})
+    if custom and columns:
+        raise FilterSyntaxError(
+            f"`{custom[0]}` is a custom key and `{columns[0]}` a column: Rucio cannot combine "
+            f"them in one search. Search with `{columns[0]}` or with `{custom[0]}`, then narrow "
+            "the results down"
+        )
+
+
 def to_rucio_filters(
     groups: Sequence[Sequence[Condition]],
     did_type: str | None = None,
@@ -464,6 +483,7 @@ def to_rucio_filters(
     """
     if did_type is not None and did_type.lower() not in DID_TYPES:
         raise ValueError(f"did_type must be one of {', '.join(DID_TYPES)}, not {did_type!r}")
+    _refuse_mixed_plugins(groups)
     add_type = did_type is not None and did_type.lower() != "all" and not custom_filter_keys(groups)
     result: list[dict[str, object]] = []
     for group in groups or [[]]:

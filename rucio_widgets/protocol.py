@@ -27,6 +27,9 @@ PAGE_SIZE = 100
 #: Upper bound on rows in one page reply, whatever the view asks for: keeps each comm
 #: message small (a row is about 150 bytes of JSON, so 200 rows stay near 30 KB).
 MAX_PAGE_ROWS = 200
+#: Messages echo at most this many characters of what the user typed at a time (Python's
+#: words.clip_quoted and js/filters.js cut the same way).
+ECHO_LIMIT = 100
 
 # --- vocabularies ---------------------------------------------------------------------------
 

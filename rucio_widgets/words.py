@@ -2,7 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from typing import Final
+
+from .protocol import ECHO_LIMIT
+
+
+def clip_quoted(message: str, limit: int = ECHO_LIMIT) -> str:
+    """``message`` with each `quoted` part longer than ``limit`` cut (what the user typed
+    is quoted so; js/filters.js cuts the same way)."""
+    return re.sub(
+        f"`([^`]{{{limit + 1},}})`",
+        lambda found: f"`{found.group(1)[: limit - 1]}…`",
+        message,
+    )
+
+
+def clip(text: str, limit: int = ECHO_LIMIT) -> str:
+    """``text`` cut to ``limit`` characters, the cut marked: messages never echo a
+    5,000-character query whole."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
 
 _UNITS: Final = ("kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB")
 

@@ -176,6 +176,11 @@ TEST_DIDS_INVALID = [
 DIVERGENCES = ["name='a,b'", "events.gt=3", "a=1,,b=2", "my-key=1"]
 
 HAND = [
+    # What the user typed is echoed at most 100 characters at a time.
+    "k" * 150 + "=1,,b=2",
+    "name=" + "n" * 300 + ";" + "x" * 120,
+    "a" * 99 + "é" * 5 + "!x",
+    "v=" + "😀" * 120 + "'",
     # the view's own examples
     "datatype=AOD",
     "a=1,b!=2,c<3,d<=4,e>5,f>=6",
