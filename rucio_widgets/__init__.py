@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .doctor import doctor
 from .errors import (
     AuthenticationError,
     ConfigurationError,
@@ -38,6 +39,7 @@ __all__ = [
     "RucioBrowser",
     "RucioWidgetsError",
     "ServerUnavailableError",
+    "doctor",
     "resolve",
 ]
 

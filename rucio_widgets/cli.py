@@ -1,4 +1,5 @@
-"""The ``rucio-widgets`` command: ``sandbox up|down|status|env|remove`` and ``demo``."""
+"""The ``rucio-widgets`` command: ``sandbox up|down|status|env|remove``, ``demo`` and
+``doctor``."""
 
 from __future__ import annotations
 
@@ -50,7 +51,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo = sub.add_parser("demo", help="start the sandbox, a Voila dashboard and JupyterLab")
     demo.add_argument("--dir", type=Path, default=None, help="sandbox folder")
     demo.add_argument("--no-lab", action="store_true", help="serve only the Voila dashboard")
+    doctor = sub.add_parser("doctor", help="check this host's setup: config, token, server, mount")
+    doctor.add_argument("--instance", default=None, help="an instance of the JupyterLab extension")
     args = parser.parse_args(argv)
+    if args.command == "doctor":
+        from rucio_widgets.doctor import main as doctor_main
+
+        return doctor_main(["--instance", args.instance] if args.instance else [])
 
     from rucio_widgets.sandbox import Sandbox, SandboxError
 
