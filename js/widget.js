@@ -62,7 +62,7 @@ function renderView({ model, el }, shared) {
     model.save_changes();
   };
 
-  const banner = new ErrorBanner({ onDismiss: () => write("error", {}) });
+  const banner = new ErrorBanner({ onDismiss: () => write("error", {}), onRetry: () => search() });
   const signIn = new SignInForm({ uid, rpc, onChange: () => syncSignedOut() });
   const toolbar = new Toolbar({
     filtersId: `${uid}-filters`,

@@ -5,22 +5,41 @@ import { ICON_CLOSE, h, icon } from "../dom.js";
 
 /** @typedef {import("../protocol.js").PanelError} PanelError */
 
+/** The errors that a second try may cure: the server was away or silent. */
+const RETRYABLE = "ServerUnavailableError";
+
 export class ErrorBanner {
   /**
    * @param {object} opts
    * @param {() => void} opts.onDismiss the user dismissed the `error` trait's error
+   * @param {() => void} [opts.onRetry] try again (shown for a server that is away or silent)
    */
-  constructor({ onDismiss }) {
+  constructor({ onDismiss, onRetry }) {
     this.onDismiss = onDismiss;
+    this.onRetry = onRetry;
     /** @type {{error: PanelError, local: boolean} | null} what is shown */
     this.shown = null;
     this.destroyed = false;
     this.messageEl = h("div", { class: "rw-error-message" });
     this.hintEl = h("div", { class: "rw-error-hint" });
+    this.retryButton = h(
+      "button",
+      {
+        class: "rw-error-retry rw-link",
+        type: "button",
+        hidden: true,
+        onclick: () => {
+          this.dismiss();
+          this.onRetry?.();
+        },
+      },
+      "Retry",
+    );
     this.el = h(
       "div",
       { class: "rw-error", role: "alert", hidden: true },
       h("div", { class: "rw-error-body" }, this.messageEl, this.hintEl),
+      this.retryButton,
       h(
         "button",
         {
@@ -78,6 +97,7 @@ export class ErrorBanner {
     this.messageEl.textContent = message;
     this.hintEl.textContent = message && error?.hint ? String(error.hint) : "";
     this.hintEl.hidden = !this.hintEl.textContent;
+    this.retryButton.hidden = !(message && this.onRetry && error?.kind === RETRYABLE);
   }
 
   destroy() {

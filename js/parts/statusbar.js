@@ -12,6 +12,8 @@ import { SIGNED_IN } from "../protocol.js";
 
 /** How often the "token 1 h 59 min" countdown is redrawn. */
 export const EXPIRY_TICK_MS = 30000;
+/** After this long, the busy label also says how long Python has been waiting. */
+export const BUSY_NOTE_MS = 5000;
 
 /**
  * @typedef {object} StatusState
@@ -42,6 +44,11 @@ export class StatusBar {
     this.expiryTimer = undefined;
     /** @type {Map<number, () => void>} requests waiting long for a reply, and their cancel */
     this.waits = new Map();
+    /** What Python is busy with, and since when (ms), for "waiting for the server (20 s)". */
+    this.busy = "";
+    this.busySince = 0;
+    /** @type {ReturnType<typeof setInterval> | undefined} */
+    this.busyTimer = undefined;
 
     this.infoEl = h("span", { class: "rw-status-info" });
     this.expiryEl = h("span", { class: "rw-expiry", hidden: true });
@@ -86,13 +93,35 @@ export class StatusBar {
     if (state.paths !== undefined) this.paths = state.paths ?? {};
     if (state.selected !== undefined) this.selected = state.selected;
     if (state.signedOut !== undefined) this.signedOut = state.signedOut;
-    if (state.busy !== undefined) {
-      const busy = String(state.busy ?? "");
-      this.busyEl.hidden = !busy;
-      this.busyLabel.textContent = busy;
-    }
+    if (state.busy !== undefined) this.setBusy(String(state.busy ?? ""));
     this.render();
     if (state.auth !== undefined) this.renderExpiry();
+  }
+
+  /**
+   * Show what Python is busy with; past BUSY_NOTE_MS, how long it has waited (Python's
+   * request_timeout ends the wait: the view never gives up first).
+   * @param {string} busy
+   */
+  setBusy(busy) {
+    if (busy && !this.busy) this.busySince = Date.now();
+    this.busy = busy;
+    this.busyEl.hidden = !busy;
+    this.renderBusy();
+    if (busy && this.busyTimer === undefined) {
+      this.busyTimer = setInterval(() => this.renderBusy(), 1000);
+    } else if (!busy) {
+      clearInterval(this.busyTimer);
+      this.busyTimer = undefined;
+    }
+  }
+
+  renderBusy() {
+    const waited = Date.now() - this.busySince;
+    this.busyLabel.textContent =
+      this.busy && waited >= BUSY_NOTE_MS
+        ? `${this.busy} waiting for the server (${Math.floor(waited / 1000)} s)…`
+        : this.busy;
   }
 
   /**
@@ -174,6 +203,8 @@ export class StatusBar {
 
   destroy() {
     this.stopTimer();
+    clearInterval(this.busyTimer);
+    this.busyTimer = undefined;
     this.waits.clear();
   }
 }

@@ -15,6 +15,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from rucio_widgets.config import Settings
@@ -82,6 +83,9 @@ class FakeService:
         self.search_gate: threading.Event | None = None
         self._ids = itertools.count(1)
         self.signed_in = True
+        #: RSE -> the folder where this host sees its storage: a placed replica's bytes
+        #: appear there at the PFN's path after /data/rucio (path_begins_at = 2)
+        self.mounts: dict[str, Path] = {}
 
     # --- building the catalogue ------------------------------------------------------------
     def add_rse(self, *names: str) -> None:
@@ -118,6 +122,10 @@ class FakeService:
         self.file_replicas.setdefault(file, {})[rse] = (
             f"root://{rse.lower()}.example.org:1094//data/rucio/{scope}/{name}"
         )
+        if rse in self.mounts:
+            local = self.mounts[rse] / scope / name
+            local.parent.mkdir(parents=True, exist_ok=True)
+            local.write_bytes(b"x" * (self.entries[file].bytes or 0))
 
     def finish_rule(self, rule_id: str) -> None:
         """The transfers of a rule are done: replicas land, the rule is OK."""
@@ -270,6 +278,30 @@ class FakeService:
                 if wanted is None or rse in wanted
             }
             yield FileReplicas(did, self.entries[did].bytes, pfns, dict.fromkeys(pfns, "AVAILABLE"))
+
+    def _parents(self, did: str) -> tuple[str, ...]:
+        direct = [e.did for e in self.entries.values() if did in e.children]
+        return tuple(dict.fromkeys(d for p in direct for d in (p, *self._parents(p))))
+
+    def collection_files(
+        self, collections: Sequence[tuple[str, str]], rse_expression: str | None
+    ) -> Iterator[FileReplicas]:
+        self._call("collection_files")
+        wanted = self._expression(rse_expression) if rse_expression else None
+        seen: set[str] = set()
+        for scope, name in collections:
+            for file in self._files(f"{scope}:{name}"):
+                if file in seen:
+                    continue
+                seen.add(file)
+                pfns = {
+                    rse: [pfn]
+                    for rse, pfn in self.file_replicas.get(file, {}).items()
+                    if wanted is None or rse in wanted
+                }
+                if wanted is not None and not pfns:
+                    continue  # as Rucio: with RSEs given, files without a replica there are out
+                yield FileReplicas(file, self.entries[file].bytes, pfns, {}, self._parents(file))
 
     def _counts(self, did: str) -> dict[str, int]:
         counts: Counter[str] = Counter()

@@ -606,13 +606,21 @@ def test_to_rucio_filters_refuses_duplicates(text: str, message: str) -> None:
         ("type=file;events=1", "dataset", [{"type": "file"}, {"events": 1, "type": "dataset"}]),
         # custom keys: no 'type', the server cannot mix plugins
         ("my_key=1", "dataset", [{"my_key": 1}]),
-        ("events>3;my_key=1", "dataset", [{"events.gt": 3}, {"my_key": 1}]),
+        ("name=x*;my_key=1", "dataset", [{"name": "x*"}, {"my_key": 1}]),
     ],
 )
 def test_to_rucio_filters_did_type(
     text: str, did_type: str | None, expected: list[dict[str, object]]
 ) -> None:
     assert to_rucio_filters(parse_filters(text), did_type) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["events>3;my_key=1", "events<=5000;generator=Sherpa", "a=1,run_number=2"]
+)
+def test_mixing_column_and_custom_keys_is_refused_in_words(text: str) -> None:
+    with pytest.raises(FilterSyntaxError, match=r"is a custom key and .* a column: Rucio cannot"):
+        to_rucio_filters(parse_filters(text))
 
 
 @pytest.mark.parametrize("did_type", ["folder", "", "datasets"])

@@ -64,9 +64,15 @@ def settings(**changes: Any) -> Settings:
 
 
 @pytest.fixture
-def fake() -> FakeService:
-    service = FakeService(settings())
+def mount(tmp_path: Path) -> Path:
+    return tmp_path / "mnt"
+
+
+@pytest.fixture
+def fake(mount: Path) -> FakeService:
+    service = FakeService(settings(rse_mount_path=str(mount)))
     service.add_rse(DEST, SOURCE)
+    service.mounts[DEST] = mount
     return service
 
 
@@ -196,7 +202,7 @@ def test_selection_resolves_paths_in_bulk_through_the_mount(
     model.set_selected(["data18:ds"])
     paths = model.wait_paths(5)
     assert len(paths) == 250
-    assert paths[0] == f"/mnt/rucio/data18/{files[0].split(':')[1]}"
+    assert paths[0] == str(fake.mounts[DEST] / "data18" / files[0].split(":")[1])
     assert (
         fake.calls["file_rows"] == 1
         and fake.calls["replicas"] == 1
@@ -237,6 +243,33 @@ def test_a_malformed_did_is_an_invalid_query(
         call(model)
 
 
+def test_a_missing_mount_names_the_settings_to_check(
+    model: BrowserModel, fake: FakeService, events: Events
+) -> None:
+    fake.mounts.clear()  # the storage is not mounted on this host
+    fake.add_dataset("data18:ds", 2, on=[DEST])
+    model.set_selected(["data18:ds"])
+    with pytest.raises(
+        ConfigurationError, match="does not exist: is the storage mounted"
+    ) as caught:
+        model.wait_paths(5)
+    assert "path_begins_at = 2" in caught.value.message
+    assert (
+        "root://notebook_disk.example.org:1094//data/rucio/data18/ds.f0000" in caught.value.message
+    )
+    assert model.paths == []  # no path that is not there
+    assert [e["message"] for e in events.errors()] == [caught.value.message]
+
+
+def test_an_oversized_path_begins_at_is_a_configuration_error() -> None:
+    from rucio_widgets.availability import pfn_to_local_path
+
+    with pytest.raises(ConfigurationError, match="has 3 segments") as caught:
+        pfn_to_local_path("root://eos.example.org//eos/a/f.root", "/mnt", 3)
+    assert "at most 2" in caught.value.hint
+    assert pfn_to_local_path("root://eos.example.org//eos/a/f.root", "/mnt", 2) == "/mnt/f.root"
+
+
 # --- statuses ---------------------------------------------------------------------------------
 
 
@@ -268,9 +301,8 @@ def test_file_rows_get_their_badges_from_one_replica_call(
 ) -> None:
     fake.add_dataset("data18:ds", 3, on=[SOURCE])
     fake.place("data18:ds.f0001", DEST)
-    model.search("data18:ds.f*", did_type="file")
     fake.calls.clear()
-    model.request_page("results", 0, 10).result(5)
+    model.search("data18:ds.f*", did_type="file")  # no view: the badges come anyway
     wait_until(lambda: model.status_of("data18:ds.f0002"))
     assert [model.status_of(f"data18:ds.f000{i}") for i in range(3)] == [
         "NOT_AVAILABLE",
@@ -278,6 +310,45 @@ def test_file_rows_get_their_badges_from_one_replica_call(
         "NOT_AVAILABLE",
     ]
     assert fake.calls["replicas"] == 1
+
+
+def test_status_of_any_did_is_worked_out_on_demand(model: BrowserModel, fake: FakeService) -> None:
+    fake.add_dataset("data18:never.listed", 2, on=[DEST], placed=True)
+    assert model.status_of("data18:never.listed") is None
+    assert model.status("data18:never.listed", timeout=5) == {
+        "status": "AVAILABLE",
+        "available": 2,
+        "total": 2,
+    }
+    fake.fail["get_did"] = NotFoundError("Not found: data18:gone.", "")
+    with pytest.raises(NotFoundError):
+        model.status("data18:gone", timeout=1)
+
+
+def test_a_page_of_collections_costs_at_most_three_calls(
+    model: BrowserModel, fake: FakeService
+) -> None:
+    children = []
+    for i in range(60):
+        placed = i % 3 == 0
+        fake.add_dataset(f"data18:mix.{i:02d}", 4, on=[DEST] if i % 2 else [], placed=placed)
+        children.append(f"data18:mix.{i:02d}")
+    for i in range(40):
+        fake.add_container(f"data18:mix.c{i:02d}", children[i : i + 3])
+    fake.calls.clear()
+    model.search("data18:mix.*", did_type="collection")
+    wait_until(lambda: all(model.status_of(r.did) for r in model.results))
+    assert len(model.results) == 100
+    badge_calls = fake.calls["dataset_replicas"] + fake.calls["collection_files"]
+    assert badge_calls <= 3, fake.calls
+    assert model.status_of("data18:mix.01") == "AVAILABLE"
+    assert model.status_of("data18:mix.00") == "NOT_AVAILABLE"
+    # mix.c01 holds mix.01 (on the destination), mix.02 (not) and mix.03 (on it): 8 of 12
+    assert model.statuses.get("data18:mix.c01") == {
+        "status": "PARTIALLY_AVAILABLE",
+        "available": 8,
+        "total": 12,
+    }
 
 
 # --- replica mode -------------------------------------------------------------------------------
@@ -297,7 +368,7 @@ def test_make_available_follows_the_rule_to_the_paths(
     assert request.rule_id is not None
     fake.finish_rule(request.rule_id)
     paths = model.wait(timeout=5)
-    assert len(paths) == 3 and all(p.startswith("/mnt/rucio/data18/") for p in paths)
+    assert len(paths) == 3 and all(Path(p).is_file() for p in paths)
     sent = [u["data18:ds"]["status"] for u in events.statuses if "data18:ds" in u]
     assert sent[0] == "REPLICATING" and sent[-1] == "AVAILABLE"
 

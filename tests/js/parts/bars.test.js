@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ErrorBanner } from "../../../js/parts/errorbanner.js";
 import { SelectionBar } from "../../../js/parts/selectionbar.js";
-import { EXPIRY_TICK_MS, StatusBar } from "../../../js/parts/statusbar.js";
+import { BUSY_NOTE_MS, EXPIRY_TICK_MS, StatusBar } from "../../../js/parts/statusbar.js";
 import { query } from "../helpers.js";
 
 afterEach(() => {
@@ -16,6 +16,25 @@ describe("StatusBar", () => {
     const bar = new StatusBar(cb);
     return { cb, bar, ...query(bar.el) };
   }
+
+  it("says how long Python has waited once a busy step is long, and stops counting after", () => {
+    vi.useFakeTimers();
+    const s = setup();
+    s.bar.update({ busy: "Searching…" });
+    expect(s.$(".rw-busy-label").textContent).toBe("Searching…");
+    vi.advanceTimersByTime(BUSY_NOTE_MS + 15000);
+    expect(s.$(".rw-busy-label").textContent).toBe("Searching… waiting for the server (20 s)…");
+    expect(s.$(".rw-busy").hidden).toBe(false);
+    s.$("button.rw-cancel").click();
+    expect(s.cb.onCancel).toHaveBeenCalledTimes(1);
+    s.bar.update({ busy: "" });
+    expect(s.$(".rw-busy").hidden).toBe(true);
+    expect(vi.getTimerCount()).toBe(0);
+    s.bar.update({ busy: "Resolving paths…" });
+    expect(s.$(".rw-busy-label").textContent).toBe("Resolving paths…");
+    s.bar.destroy();
+    expect(vi.getTimerCount()).toBe(0);
+  });
 
   it("shows server, account, mode and the paths summary", () => {
     const s = setup();
@@ -101,6 +120,29 @@ describe("SelectionBar", () => {
     expect([make.disabled, clear.disabled]).toEqual([true, false]);
     for (const sel of ["button.rw-select-all", "button.rw-clear", "button.rw-count-more"]) q.$(sel).click();
     expect([cb.onSelectAll, cb.onClear, cb.onLoadMore].map((f) => f.mock.calls.length)).toEqual([1, 1, 1]);
+  });
+});
+
+describe("ErrorBanner's Retry", () => {
+  it("offers Retry only for a server that was away or silent, and retries once", () => {
+    const onRetry = vi.fn();
+    const onDismiss = vi.fn();
+    const banner = new ErrorBanner({ onDismiss, onRetry });
+    const retry = /** @type {HTMLButtonElement} */ (banner.el.querySelector(".rw-error-retry"));
+    banner.update({ error: { message: "Bad filter", hint: "", kind: "InvalidQueryError" } });
+    expect(retry.hidden).toBe(true);
+    banner.update({
+      error: {
+        message: "The Rucio server did not answer within 60 s.",
+        hint: "",
+        kind: "ServerUnavailableError",
+      },
+    });
+    expect(retry.hidden).toBe(false);
+    retry.click();
+    expect(onRetry).toHaveBeenCalledTimes(1);
+    expect(onDismiss).toHaveBeenCalledTimes(1);
+    expect(banner.el.hidden).toBe(true);
   });
 });
 
