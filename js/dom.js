@@ -100,6 +100,18 @@ export const ICON_RETRY = "M12.5 8A4.5 4.5 0 1 1 11 4.6M11.5 2v3h-3";
 export const ICON_EXTERNAL = "M9 3h4v4M13 3 7.5 8.5M11 9.5V13H3V5h3.5";
 
 /**
+ * A message with its `quoted` parts (what the user typed, keys) as code.
+ * @param {string} text
+ * @returns {Array<Node | string>}
+ */
+export function withCode(text) {
+  return String(text)
+    .split("`")
+    .map((part, i) => (i % 2 ? h("code", {}, part) : part))
+    .filter((part) => part !== "");
+}
+
+/**
  * A DID as "scope:" (muted) and name, so that the name stands out.
  * @param {string} did
  * @returns {Array<Node | string>}

@@ -360,6 +360,7 @@ export const MSG_STATUS = "status";
  * @property {number} generation a new value means a new search
  * @property {number} loaded rows Python has read so far
  * @property {boolean} complete
+ * @property {string} [hint] when nothing matched: a likely typo in a filter key
  */
 
 /**

@@ -38,6 +38,22 @@ def pfn_to_local_path(pfn: str, rse_mount_path: str, path_begins_at: int) -> str
     return os.path.join(rse_mount_path, suffix)
 
 
+def mount_shows(path: str, mount: str) -> bool:
+    """Whether the storage shows at ``mount`` for the mapped ``path``: the file itself, or
+    at least the first folder below the mount on the way to it.
+
+    A single missing file (lost on the storage, registered without bytes) is not a mount
+    problem, while an unmounted storage, a wrong ``rse_mount_path`` or a wrong
+    ``path_begins_at`` all miss the first folder as well.
+    """
+    if os.path.exists(path):
+        return True
+    relative = PurePosixPath(os.path.relpath(path, mount))
+    if not relative.parts or relative.parts[0] == ".." or len(relative.parts) < 2:
+        return False
+    return os.path.isdir(os.path.join(mount, relative.parts[0]))
+
+
 def mount_problem(
     path: str, pfn: str, settings_mount: str, path_begins_at: int
 ) -> ConfigurationError:

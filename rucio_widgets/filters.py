@@ -86,7 +86,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from .protocol import DID_TYPES
-from .words import clip_quoted
+from .words import clip, clip_quoted
 
 __all__ = [
     "COLUMN_KEYS",
@@ -443,6 +443,33 @@ def filter_keys(groups: Iterable[Iterable[Condition]]) -> set[str]:
 def custom_filter_keys(groups: Iterable[Iterable[Condition]]) -> set[str]:
     """The keys that are custom metadata rather than :data:`COLUMN_KEYS`."""
     return filter_keys(groups) - COLUMN_KEYS
+
+
+def no_match_hint(groups: Iterable[Iterable[Condition]]) -> str:
+    """What to say when a search with these filters matched nothing: a custom key that is
+    close to a column key is probably a typo of it (``evnts`` for ``events``).
+
+    Only column keys can be offered: Rucio keeps custom metadata as JSON per DID and has no
+    call that lists the keys in use, so a typo of a custom key cannot be told from a key no
+    DID carries.
+    """
+    import difflib
+
+    hints = []
+    for key in sorted(custom_filter_keys(groups)):
+        close = difflib.get_close_matches(key, sorted(COLUMN_KEYS), n=2, cutoff=0.75)
+        if close:
+            options = " or ".join(f"`{k}`" for k in close)
+            hints.append(f"No DID carries `{clip(key, 40)}`: did you mean {options}?")
+    if hints:
+        return " ".join(hints)
+    custom = sorted(custom_filter_keys(groups))
+    if custom:
+        return (
+            f"No DID carries custom metadata `{clip(custom[0], 40)}` with that value; "
+            "check the key's spelling (Rucio cannot list custom keys)."
+        )
+    return ""
 
 
 def _refuse_mixed_plugins(groups: Sequence[Sequence[Condition]]) -> None:

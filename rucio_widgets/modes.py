@@ -18,7 +18,13 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Protocol
 
-from .availability import collection_status, download_path, mount_problem, pfn_to_local_path
+from .availability import (
+    collection_status,
+    download_path,
+    mount_problem,
+    mount_shows,
+    pfn_to_local_path,
+)
 from .config import Settings
 from .errors import ConfigurationError
 from .protocol import MakeOptions, RowStatus
@@ -133,7 +139,7 @@ class ReplicaMode:
         after a miss, every locate looks again (the storage may be mounted meanwhile)."""
         if self._mount_seen:
             return
-        if os.path.exists(path):
+        if mount_shows(path, str(self.settings.rse_mount_path)):
             self._mount_seen = True
             return
         problem = mount_problem(

@@ -352,6 +352,7 @@ class ResultsState(TypedDict):
     generation: int  # a new value means a new search
     loaded: int  # rows Python has read so far
     complete: bool
+    hint: NotRequired[str]  # when nothing matched: a likely typo in a filter key
 
 
 class PathsState(TypedDict):

@@ -2,7 +2,7 @@
 // owns its row elements (a pool of about a screenful, reused as the list scrolls), the
 // keyboard and clicks, expand/collapse, and the page requests for the rows in view.
 
-import { h } from "../dom.js";
+import { h, withCode } from "../dom.js";
 import { DID_TYPE_LABELS, didTypeOf } from "../format.js";
 import { Listing, isCollection } from "../listing.js";
 import { PAGE_SIZE, RESULTS_SOURCE } from "../protocol.js";
@@ -56,6 +56,8 @@ export class Tree {
     /** @type {number | undefined} */
     this.generation = undefined;
     this.searched = false;
+    /** What the server side says when nothing matched (results_state.hint). */
+    this.hint = "";
     /** @type {ItemRef | null} */
     this.active = null;
     this.lastActiveIndex = -1;
@@ -159,6 +161,7 @@ export class Tree {
 
   /** @param {Partial<ResultsState>} rs */
   syncResults(rs) {
+    this.hint = typeof rs.hint === "string" ? rs.hint : "";
     const generation = typeof rs.generation === "number" ? rs.generation : undefined;
     const hasSearch = (generation ?? 0) > 0 || (rs.loaded ?? 0) > 0 || !!rs.complete;
     if (generation !== this.generation) {
@@ -312,6 +315,7 @@ export class Tree {
         h("code", {}, query || "*"),
         type !== "all" ? ` among ${DID_TYPE_LABELS[type].toLowerCase()}` : "",
         filters ? h("span", {}, " with ", h("code", {}, filters)) : "",
+        this.hint ? h("div", { class: "rw-empty-hint" }, ...withCode(this.hint)) : "",
       );
     } else {
       this.emptyEl.textContent = this.busy || "Waiting for results…";

@@ -13,7 +13,15 @@ from collections.abc import Callable, Sequence
 from .. import dids as didlib
 from .. import filters as filterlib
 from ..errors import CancelledError, InvalidQueryError, translate
-from ..protocol import DID_TYPES, MAX_PAGE_ROWS, PAGE_SIZE, RESULTS_SOURCE, PageAnswer, Row
+from ..protocol import (
+    DID_TYPES,
+    MAX_PAGE_ROWS,
+    PAGE_SIZE,
+    RESULTS_SOURCE,
+    PageAnswer,
+    ResultsState,
+    Row,
+)
 from ..service import DIDRow, Service, Stream
 from .listings import PagedListing, RowIndex
 from .state import Store, Workers
@@ -59,6 +67,7 @@ class Search:
         self.results: PagedListing | None = None
         self._children: dict[str, PagedListing] = {}
         self._busy = 0
+        self._groups: list[list[filterlib.Condition]] = []
         #: The signed-in account's scopes, searched for a name without a scope.
         self.account_scopes: list[str] | None = None
 
@@ -96,6 +105,7 @@ class Search:
                 on_batch=lambda rows: self._annotate(rows, listing),
             )
             self.results = listing
+            self._groups = groups
             self._busy = self.store.begin("Searching…")
         self.store.publish(
             query=query,
@@ -127,13 +137,16 @@ class Search:
             self.store.report(listing.error)
         if len(listing.rows) >= PAGE_SIZE or listing.done:
             self.store.end(self._busy)
-        self.store.publish(
-            results_state={
-                "generation": generation,
-                "loaded": len(listing.rows),
-                "complete": listing.complete or listing.error is not None,
-            }
-        )
+        state: ResultsState = {
+            "generation": generation,
+            "loaded": len(listing.rows),
+            "complete": listing.complete or listing.error is not None,
+        }
+        if listing.complete and not listing.rows and listing.error is None:
+            hint = filterlib.no_match_hint(self._groups)
+            if hint:
+                state["hint"] = hint
+        self.store.publish(results_state=state)
 
     def wait(self, listing: PagedListing, count: int, timeout: float | None) -> None:
         """Wait for ``count`` rows (or the end); raise the listing's error."""

@@ -394,3 +394,18 @@ def test_doctor_with_a_bad_setting_says_which(sandbox: SandboxSession) -> None:
     report = doctor(mode="copy")
     assert [c.name for c in report.checks] == ["settings"] and not report.ok
     assert "mode" in report.checks[0].detail
+
+
+# --- words ---------------------------------------------------------------------------------
+
+
+def test_a_typo_in_a_filter_key_gets_the_closest_column_key(
+    sandbox: SandboxSession, close_later
+) -> None:
+    browser = rucio_widgets.RucioBrowser()
+    close_later(browser)
+    assert browser.search("mc20:*", did_type="dataset", filters="events>=1000")
+    assert "hint" not in browser.results_state
+    assert browser.search("mc20:*", did_type="dataset", filters="evnts>=1000") == []
+    assert browser.results_state["complete"]
+    assert browser.results_state["hint"] == "No DID carries `evnts`: did you mean `events`?"

@@ -305,3 +305,27 @@ def test_unreadable_key_and_untrusted_server_name_the_setting(
     with pytest.raises(ServerUnavailableError) as caught:
         rucio_widgets.resolve("data18:x", **settings)
     assert "ca_cert" in caught.value.hint
+
+
+def test_doctor_names_an_untrusted_certificate_and_the_setting(
+    tls_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    from rucio_widgets.doctor import doctor
+
+    files = tls_sandbox.tls_files("alice")
+    other_ca = tmp_path / "other-ca.pem"
+    other_ca.write_bytes(files.cert.read_bytes())  # a certificate, but not the one that signed
+    settings = _widget_settings(
+        tls_sandbox, auth_type="x509", client_cert=str(files.cert), client_key=str(files.key)
+    )
+    settings.update(mode="download", download_dir=str(tmp_path / "downloads"))
+    good = doctor(**settings)
+    assert good.ok, str(good)
+    assert "x509 from" in str(good) and "valid until" in str(good)
+
+    settings["ca_cert"] = str(other_ca)
+    report = doctor(**settings)
+    assert not report.ok
+    server = next(c for c in report.checks if c.name == "server")
+    assert not server.ok and "not trusted" in server.detail and "ca_cert" in server.fix
+    assert [c.name for c in report.checks][-1] == "server"  # nothing asked after it

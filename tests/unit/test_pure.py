@@ -126,3 +126,31 @@ def test_webui_links_only_for_http_urls() -> None:
     )
     assert webui_did_url(None, "s", "n") is None
     assert webui_rule_url("javascript:alert(1)", "abc") is None
+
+
+def test_mount_shows_tells_a_missing_file_from_a_missing_mount(tmp_path) -> None:
+    from rucio_widgets.availability import mount_shows
+
+    mount = tmp_path / "mnt"
+    (mount / "mc20" / "06" / "b4").mkdir(parents=True)
+    (mount / "mc20" / "06" / "b4" / "f.root").write_bytes(b"x")
+    assert mount_shows(str(mount / "mc20/06/b4/f.root"), str(mount))
+    # one file lost on the storage: the mount itself is there
+    assert mount_shows(str(mount / "mc20/ff/00/lost.root"), str(mount))
+    # path_begins_at one too small (an extra leading segment) or too large (the hash first)
+    assert not mount_shows(str(mount / "rucio/mc20/06/b4/f.root"), str(mount))
+    assert not mount_shows(str(mount / "06/b4/f.root"), str(mount))
+    # nothing mounted, or a path outside the mount
+    assert not mount_shows(str(tmp_path / "empty/mc20/06/b4/f.root"), str(tmp_path / "empty"))
+    assert not mount_shows(str(tmp_path / "elsewhere/f.root"), str(mount))
+
+
+def test_no_match_hint_offers_close_column_keys_only() -> None:
+    from rucio_widgets.filters import no_match_hint, parse_filters
+
+    assert no_match_hint(parse_filters("evnts>=1000")) == (
+        "No DID carries `evnts`: did you mean `events`?"
+    )
+    assert "cannot list custom keys" in no_match_hint(parse_filters("generator=Sherpa"))
+    assert no_match_hint(parse_filters("events>=1000")) == ""  # a column key: no typo
+    assert no_match_hint([]) == ""

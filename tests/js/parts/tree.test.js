@@ -212,6 +212,18 @@ describe("Tree", () => {
       results: { generation: 1, loaded: 0, complete: true },
     });
     expect(t.$(".rw-empty").textContent).toBe("No DIDs match s:x* among files with a=1");
+    expect(t.tree.el.querySelector(".rw-empty-hint")).toBeNull();
+    t.tree.update({
+      results: {
+        generation: 1,
+        loaded: 0,
+        complete: true,
+        hint: "No DID carries `evnts`: did you mean `events`?",
+      },
+    });
+    const hint = t.$(".rw-empty-hint");
+    expect(hint.textContent).toBe("No DID carries evnts: did you mean events?");
+    expect([...hint.querySelectorAll("code")].map((c) => c.textContent)).toEqual(["evnts", "events"]);
   });
 
   it("gives up its pages in flight when destroyed", () => {
