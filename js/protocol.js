@@ -379,6 +379,7 @@ export const MSG_STATUS = "status";
  * @property {"replica" | "download"} mode
  * @property {string} destination
  * @property {string} webui the Rucio web UI's URL, "" when not configured
+ * @property {boolean} read_only nothing that writes to Rucio or to disk is offered
  */
 
 /**

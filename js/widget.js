@@ -197,6 +197,8 @@ function renderView({ model, el }, shared) {
       syncSearch();
     },
     info: () => {
+      // A read-only browser (shared dashboards) offers nothing that writes.
+      root.classList.toggle("rw-read-only", !!dict("info").read_only);
       options.update({ info: dict("info") });
       status.update({ info: dict("info") });
     },

@@ -17,6 +17,7 @@ from .errors import (
     NotSignedInError,
     PermissionDeniedError,
     QuotaExceededError,
+    ReadOnlyError,
     RucioWidgetsError,
     ServerUnavailableError,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "NotSignedInError",
     "PermissionDeniedError",
     "QuotaExceededError",
+    "ReadOnlyError",
     "RucioBrowser",
     "RucioWidgetsError",
     "ServerUnavailableError",

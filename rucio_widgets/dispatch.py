@@ -204,6 +204,8 @@ class Dispatcher:
             with self._lock:
                 self._pending[request_id] = call.stop
         try:
+            if handler.writes:
+                call.model.refuse_writes(f"answer `{kind}`")
             result = handler.run(call)
         except Exception as exc:
             self._finish(kind, request_id, handler, exc)

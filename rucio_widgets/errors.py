@@ -73,6 +73,16 @@ class PermissionDeniedError(RucioWidgetsError):
     default_hint = "Ask the Rucio administrators for the permission, or use your own scope."
 
 
+class ReadOnlyError(PermissionDeniedError):
+    """The browser is read-only (``read_only = true``): nothing that writes to Rucio or to
+    disk runs."""
+
+    default_hint = (
+        "This browser is read-only (read_only in [widgets] of rucio.cfg, or the keyword): "
+        "open your own RucioBrowser() to make data available."
+    )
+
+
 class QuotaExceededError(RucioWidgetsError):
     default_hint = "Free space (remove old rules) or ask for a larger quota on that RSE."
 

@@ -371,6 +371,7 @@ class Info(TypedDict):
     mode: Literal["replica", "download"]
     destination: str
     webui: str  # the Rucio web UI's URL, "" when not configured
+    read_only: bool  # nothing that writes to Rucio or to disk is offered
 
 
 class AuthState(TypedDict, total=False):

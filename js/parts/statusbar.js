@@ -166,6 +166,14 @@ export class StatusBar {
       const dest = info.destination ? ` → ${info.destination}` : "";
       const title = info.mode === "download" ? "Files are downloaded" : "Files are read from replicas";
       parts.push(h("span", { class: "rw-status-mode", title }, `${info.mode}${dest}`));
+      if (info.read_only)
+        parts.push(
+          h(
+            "span",
+            { class: "rw-status-read-only", title: "Nothing here writes to Rucio or to disk" },
+            "read-only",
+          ),
+        );
     }
     this.infoEl.replaceChildren(...parts);
     this.signOutButton.hidden = this.signedOut || this.auth.state !== SIGNED_IN;

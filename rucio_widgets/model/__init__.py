@@ -24,7 +24,13 @@ from functools import partial
 from typing import Any
 
 from ..config import Settings
-from ..errors import CancelledError, InvalidQueryError, NotSignedInError, RucioWidgetsError
+from ..errors import (
+    CancelledError,
+    InvalidQueryError,
+    NotSignedInError,
+    ReadOnlyError,
+    RucioWidgetsError,
+)
 from ..modes import mode_for
 from ..protocol import (
     AVAILABLE,
@@ -75,6 +81,7 @@ class BrowserModel:
                     "mode": "download" if settings.mode == "download" else "replica",
                     "destination": settings.destination_rse or "",
                     "webui": settings.rucio_webui_url or "",
+                    "read_only": settings.read_only,
                 }
             ),
             events or NoEvents(),
@@ -298,6 +305,7 @@ class BrowserModel:
         rse_expression, lifetime_days, grouping, asynchronous, comment. Download mode
         queues the files not yet in ``download_dir``. Errors raise, typed.
         """
+        self.refuse_writes("make data available")
         targets = [did_of(text) for text in (dids or self.selection.selected)]
         if not targets:
             raise InvalidQueryError("Nothing to make available.", "Select files or datasets first.")
@@ -315,11 +323,18 @@ class BrowserModel:
 
     def retry(self, did: str) -> None:
         """Retry a STUCK rule or a FAILED download."""
+        self.refuse_writes("retry")
         did = did_of(did)
         self.mode.retry(did, lambda: self.selection.files_below(self.selection.row_of(did)))
 
     def cancel_download(self, did: str) -> None:
+        self.refuse_writes("cancel downloads")
         self.mode.cancel(did_of(did))
+
+    def refuse_writes(self, action: str) -> None:
+        """A read-only browser (shared dashboards) writes nothing to Rucio or to disk."""
+        if self.settings.read_only:
+            raise ReadOnlyError(f"This browser is read-only: it cannot {action}.")
 
     def _affects_paths(self, request: Request) -> bool:
         # Downloads land file by file: every step (and a failure) may have added files.

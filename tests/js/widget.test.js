@@ -900,6 +900,16 @@ describe("Rucio web UI links", () => {
     w.model.update("info", { server: "https://rucio.example.org", webui: "javascript:alert(1)" });
     expect(w.maybe("a.rw-webui")).toBeNull();
   });
+
+  it("marks a read-only browser, so that nothing that writes is offered", () => {
+    const w = mount({ info: { server: "https://rucio.example.org", mode: "replica" } });
+    const root = w.$(".rucio-widgets");
+    expect(root.classList.contains("rw-read-only")).toBe(false);
+    expect(w.maybe(".rw-status-read-only")).toBeNull();
+    w.model.update("info", { server: "https://rucio.example.org", mode: "replica", read_only: true });
+    expect(root.classList.contains("rw-read-only")).toBe(true);
+    expect(w.$(".rw-status-read-only").textContent).toBe("read-only");
+  });
 });
 
 describe("options for making data available", () => {

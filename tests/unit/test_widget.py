@@ -237,3 +237,30 @@ def test_selection_through_the_trait_resolves_paths(
     assert widget.paths_state == {"files": 3, "available": 1, "pending": 0}
     assert widget.unavailable == ["data18:ds.f0001", "data18:ds.f0002"]
     assert "paths" not in comm_of(widget).states[-1]  # never synced
+
+
+def test_a_read_only_browser_refuses_writes_in_python_and_from_the_view(
+    fake: FakeService, view: Any
+) -> None:
+    from rucio_widgets.errors import ReadOnlyError
+
+    widget = RucioBrowser(service=fake, read_only=True, **SETTINGS)
+    try:
+        assert widget.info["read_only"] is True  # the view hides what writes
+        assert widget.search("data18:*")  # reading works
+        widget.select("data18:ds")
+        with pytest.raises(ReadOnlyError, match="read-only"):
+            widget.make_available()
+        with pytest.raises(ReadOnlyError):
+            widget.retry("data18:ds")
+        comm = comm_of(widget)
+        for message in (
+            {"type": "make_available", "dids": ["data18:ds"]},
+            {"type": "cancel_download", "did": "data18:ds"},
+        ):
+            reply = comm.request(message)
+            assert reply["error"]["kind"] == "ReadOnlyError"
+            assert "read_only" in reply["error"]["hint"]
+        assert fake.calls["add_rule"] == 0 and not fake.rules
+    finally:
+        widget.close()
