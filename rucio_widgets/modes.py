@@ -72,6 +72,10 @@ class AvailabilityMode(Protocol):
         """The local path of a replica on ``rse``, when this mode reads it in place."""
         ...
 
+    def rse_of(self, did: str) -> str | None:
+        """The RSE whose replica gave a located file its path (None: a local copy)."""
+        ...
+
     def pick_up(self, account: str) -> None:
         """Follow what an earlier kernel left in flight."""
         ...
@@ -86,6 +90,7 @@ class ReplicaMode:
         self.service = service
         self.settings = settings
         self._destinations: set[str] | None = None
+        self._found_on: dict[str, str] = {}  # did -> the RSE its path maps from
         self._mount_seen = False
         self._mount_error: ConfigurationError | None = None
         self.rules = RuleTracker(
@@ -113,6 +118,9 @@ class ReplicaMode:
             return None
         return pfn_to_local_path(pfn, mount, self.settings.path_begins_at)
 
+    def rse_of(self, did: str) -> str | None:
+        return self._found_on.get(did)
+
     def locate(self, files: Sequence[DIDRow], on_progress: Progress | None = None) -> Located:
         located: Located = dict.fromkeys((f.did for f in files), None)
         if not files or not self.settings.destination_rse or not self.settings.rse_mount_path:
@@ -127,6 +135,7 @@ class ReplicaMode:
                 if path:
                     self._check_mount(path, pfns[0])
                     located[replicas.did] = path
+                    self._found_on[replicas.did] = rse
                     break
             if on_progress is not None and count >= next_report:
                 next_report *= 2
@@ -258,6 +267,9 @@ class DownloadMode:
         except OSError:
             return False
         return row.bytes is None or size == row.bytes
+
+    def rse_of(self, did: str) -> str | None:
+        return None  # a copy in download_dir
 
     def locate(self, files: Sequence[DIDRow], on_progress: Progress | None = None) -> Located:
         return {row.did: (self.path_of(row) if self.is_local(row) else None) for row in files}

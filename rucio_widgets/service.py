@@ -49,6 +49,8 @@ class DIDRow:
     type: str  # FILE | DATASET | CONTAINER
     bytes: int | None = None
     length: int | None = None
+    adler32: str | None = None  # files, where the listing carries them
+    md5: str | None = None
 
     @property
     def did(self) -> str:
@@ -68,6 +70,8 @@ class DIDRow:
             type=str(kind).upper().replace("DIDTYPE.", ""),
             bytes=data.get("bytes"),
             length=data.get("length"),
+            adler32=data.get("adler32"),
+            md5=data.get("md5"),
         )
 
 
@@ -465,7 +469,14 @@ class RucioService:
     def file_rows(self, scope: str, name: str) -> list[DIDRow]:
         """Every file below a DID, as rows (a file lists itself)."""
         return [
-            DIDRow(scope=str(f["scope"]), name=str(f["name"]), type="FILE", bytes=f.get("bytes"))
+            DIDRow(
+                scope=str(f["scope"]),
+                name=str(f["name"]),
+                type="FILE",
+                bytes=f.get("bytes"),
+                adler32=f.get("adler32"),
+                md5=f.get("md5"),
+            )
             for f in self.files(scope, name)
         ]
 

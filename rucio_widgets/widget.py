@@ -30,6 +30,7 @@ from .errors import (
 )
 from .filters import FilterSyntaxError
 from .model import BrowserModel, Result
+from .model.export import Fileset, SelectionTable
 from .protocol import RowStatus
 from .service import RucioService, Service
 
@@ -299,6 +300,21 @@ class RucioBrowser(anywidget.AnyWidget):
     def details(self, did: str) -> dict[str, Any]:
         """Metadata, replicas (with local paths) and rules of one DID."""
         return dict(self._model.details(did))
+
+    @_api
+    def selection_table(self, timeout: float | None = 120) -> SelectionTable:
+        """One row per selected file: ``did, dataset, bytes, adler32, md5, status, path,
+        rse``; ``.to_pandas()``, ``.to_json(path)``. Waits for the paths to be resolved."""
+        return self._model.selection_table(timeout)
+
+    @_api
+    def fileset(self, treename: str | None = None, timeout: float | None = 120) -> Fileset:
+        """The selection's local paths grouped by the dataset that holds them, as coffea and
+        ``uproot.dask`` take it: ``{dataset: {"files": {path: treename}}}`` (lists of paths
+        without ``treename``). A selected container gives one entry per dataset inside it,
+        a file picked alone its own. Raises NotAvailableError (``.missing``) when a selected
+        file has no local path; ``.to_json(path)`` writes it."""
+        return self._model.fileset(treename, timeout)
 
     @_api
     def wait_paths(self, timeout: float | None = 120) -> list[str]:

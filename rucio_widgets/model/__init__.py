@@ -19,9 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from ..config import Settings
 from ..errors import (
@@ -44,6 +45,7 @@ from ..protocol import (
 from ..service import DIDRow, Service
 from ..transfers import Request, Requests
 from .details import details
+from .export import Export, Fileset, SelectionTable
 from .listings import RowIndex
 from .search import Search
 from .selection import Selection, did_of
@@ -51,6 +53,9 @@ from .state import ModelEvents, NoEvents, State, Store, Workers
 from .statuses import LocalPaths, Statuses
 
 __all__ = ["BrowserModel", "ModelEvents", "Result", "State"]
+
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -104,6 +109,7 @@ class BrowserModel:
             mode=self.mode,
             workers=self.workers,
         )
+        self.export = Export(self.selection, self.paths_cache, self.statuses, self.mode)
         self._account = settings.account or ""
 
     @property
@@ -274,6 +280,28 @@ class BrowserModel:
         self, timeout: float | None = None, poll: float = 0.2, *, transfers: bool = True
     ) -> list[str]:
         return self.selection.wait(timeout, poll, transfers=transfers)
+
+    # --- export ---------------------------------------------------------------------------
+    def selection_table(self, timeout: float | None = 120) -> SelectionTable:
+        """One row per selected file, once the selection's paths are resolved."""
+        self.export._resolved(timeout)
+        return self._finish(self.workers.run(self.export.table), timeout, "the table")
+
+    def fileset(self, treename: str | None = None, timeout: float | None = 120) -> Fileset:
+        """Local paths grouped by dataset; NotAvailableError when some have none."""
+        self.export._resolved(timeout)
+        return self._finish(self.workers.run(self.export.fileset, treename), timeout, "the fileset")
+
+    @staticmethod
+    def _finish(future: Future[T], timeout: float | None, what: str) -> T:
+        try:
+            return future.result(timeout)
+        except FutureTimeout:
+            future.cancel()
+            raise CancelledError(
+                f"Working out {what} took longer than {timeout} s.",
+                "Wait longer (timeout=), or check that the Rucio server answers.",
+            ) from None
 
     def status_of(self, did: str) -> Status | None:
         status = self.statuses.get(did)

@@ -55,6 +55,7 @@ class Selection:
         self.workers = workers
         self._lock = threading.RLock()
         self._files_of: dict[str, list[DIDRow]] = {}
+        self._datasets_of: dict[str, list[DIDRow]] = {}
         self._generation = 0
         self._resolved = threading.Event()
         self._resolved.set()
@@ -102,6 +103,50 @@ class Selection:
             self.index.add(files)
             self._files_of[row.did] = files
         return self._files_of[row.did]
+
+    def groups(self) -> list[tuple[str, list[DIDRow]]]:
+        """The selection's files grouped by the dataset that holds them within it.
+
+        A selected dataset is one group; a selected container one group per dataset below
+        it (nested containers followed); a file picked alone is its own group. Each file
+        counts once, in the first group that holds it.
+        """
+        seen: set[str] = set()
+        groups: dict[str, list[DIDRow]] = {}
+        for row in self._rows_of(self.selected):
+            for group, files in self._groups_below(row):
+                fresh = [f for f in files if f.did not in seen]
+                seen.update(f.did for f in fresh)
+                if fresh:
+                    groups.setdefault(group, []).extend(fresh)
+        return list(groups.items())
+
+    def _groups_below(self, row: DIDRow) -> list[tuple[str, list[DIDRow]]]:
+        if row.type != "CONTAINER":
+            return [(row.did, self.files_below(row))]
+        return [(dataset.did, self.files_below(dataset)) for dataset in self._datasets_below(row)]
+
+    def _datasets_below(self, row: DIDRow) -> list[DIDRow]:
+        """The datasets below a container: one content listing per container level."""
+        cached = self._datasets_of.get(row.did)
+        if cached is not None:
+            return cached
+        found: list[DIDRow] = []
+        todo, visited = [row], {row.did}
+        while todo:
+            parent = todo.pop(0)
+            for child in self.service.content(parent.scope, parent.name):
+                child_row = DIDRow.from_rucio(child)
+                if child_row.did in visited:
+                    continue
+                visited.add(child_row.did)
+                if child_row.type == "CONTAINER":
+                    todo.append(child_row)
+                elif child_row.type == "DATASET":
+                    found.append(child_row)
+        self.index.add(found)
+        self._datasets_of[row.did] = found
+        return found
 
     def file_dids_of(self, did: str) -> list[str]:
         files = self._files_of.get(did)

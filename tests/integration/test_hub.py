@@ -409,3 +409,38 @@ def test_a_typo_in_a_filter_key_gets_the_closest_column_key(
     assert browser.search("mc20:*", did_type="dataset", filters="evnts>=1000") == []
     assert browser.results_state["complete"]
     assert browser.results_state["hint"] == "No DID carries `evnts`: did you mean `events`?"
+
+
+# --- export ---------------------------------------------------------------------------------
+
+
+def test_fileset_and_table_of_a_container_on_the_sandbox(
+    sandbox: SandboxSession, close_later
+) -> None:
+    import zlib
+
+    scope, dataset = REPLICATED_DATASET
+    container = f"{scope}:mc20_13TeV.361107.PhPy8EG_Zmumu.DAOD_PHYS"
+    browser = rucio_widgets.RucioBrowser(selected=[container])
+    close_later(browser)
+    fileset = browser.fileset(treename="CollectionTree", timeout=60)
+    assert list(fileset) == [f"{scope}:{dataset}"]  # grouped by the dataset inside
+    paths = list(fileset[f"{scope}:{dataset}"]["files"])
+    assert len(paths) == 3 and all(Path(p).is_file() for p in paths)
+    assert set(fileset[f"{scope}:{dataset}"]["files"].values()) == {"CollectionTree"}
+
+    table = browser.selection_table(timeout=60)
+    for entry in table:
+        assert entry.status == "AVAILABLE" and entry.rse == DESTINATION_RSE
+        assert entry.path is not None and entry.bytes == Path(entry.path).stat().st_size
+        assert entry.adler32 == f"{zlib.adler32(Path(entry.path).read_bytes()):08x}"
+
+    partial = ":".join(PARTIAL_DATASET)
+    browser.deselect(container)
+    browser.select(partial)
+    table = browser.selection_table(timeout=60)
+    assert len(table) == 4 and {e.dataset for e in table} == {partial}
+    assert sorted(e.status for e in table) == ["AVAILABLE"] * 2 + ["NOT_AVAILABLE"] * 2
+    with pytest.raises(rucio_widgets.NotAvailableError) as caught:
+        browser.fileset(timeout=60)
+    assert len(caught.value.missing) == 2

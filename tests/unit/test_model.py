@@ -3,6 +3,7 @@ modes, error reporting. No server, no widget."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -454,3 +455,72 @@ def test_download_mode_refuses_names_that_leave_the_folder(tmp_path: Path) -> No
             )
     finally:
         model.close()
+
+
+# --- export -------------------------------------------------------------------------------
+
+
+def test_fileset_groups_paths_by_the_dataset_that_holds_them(
+    model: BrowserModel, fake: FakeService
+) -> None:
+    a = fake.add_dataset("mc20:a", 2, on=[DEST])
+    b = fake.add_dataset("mc20:b", 3, on=[DEST])
+    fake.add_container("mc20:inner", ["mc20:b"])
+    fake.add_container("mc20:all", ["mc20:a", "mc20:inner"])
+    alone = fake.add_dataset("data18:other", 1, on=[DEST])
+    assert model.fileset(timeout=5) == {}  # nothing selected
+
+    model.set_selected(["mc20:all", alone[0]])
+    fileset = model.fileset(treename="CollectionTree", timeout=5)
+    mount = fake.mounts[DEST]
+
+    def path(did: str) -> str:
+        scope, name = did.split(":")
+        return str(mount / scope / name)
+
+    assert list(fileset) == ["mc20:a", "mc20:b", alone[0]]  # nested container followed
+    assert fileset["mc20:a"] == {"files": dict.fromkeys(map(path, a), "CollectionTree")}
+    assert fileset["mc20:b"] == {"files": dict.fromkeys(map(path, b), "CollectionTree")}
+    assert fileset[alone[0]] == {"files": {path(alone[0]): "CollectionTree"}}
+    plain = model.fileset(timeout=5)
+    assert plain["mc20:b"] == {"files": [path(d) for d in b]}
+    assert json.loads(plain.to_json()) == plain
+    assert fake.calls["content"] == 2  # one listing per container level, then cached
+
+
+def test_fileset_names_the_files_without_a_path(model: BrowserModel, fake: FakeService) -> None:
+    fake.add_dataset("data18:here", 1, on=[DEST])
+    there = fake.add_dataset("data18:there", 2, on=[SOURCE])
+    model.set_selected(["data18:here", "data18:there"])
+    with pytest.raises(NotAvailableError) as caught:
+        model.fileset(timeout=5)
+    assert set(caught.value.missing) == set(there)
+    assert "make_available" in caught.value.hint
+
+
+def test_selection_table_has_a_row_per_file_with_checksums_and_places(
+    model: BrowserModel, fake: FakeService, tmp_path: Path
+) -> None:
+    here = fake.add_dataset("data18:here", 2, on=[DEST], size=10)
+    there = fake.add_dataset("data18:there", 1, on=[SOURCE], size=10)
+    model.set_selected(["data18:here", there[0]])
+    table = model.selection_table(timeout=5)
+    assert len(table) == 3 and table.columns[0] == "did"
+    first, _, last = table
+    assert first.did == here[0] and first.dataset == "data18:here" and first.bytes == 10
+    assert first.adler32 and first.md5 and len(first.md5) == 32
+    assert first.status == "AVAILABLE" and first.rse == DEST
+    assert first.path == str(fake.mounts[DEST] / "data18" / here[0].split(":")[1])
+    assert (last.did, last.dataset, last.status, last.path, last.rse) == (
+        there[0],
+        there[0],
+        "NOT_AVAILABLE",
+        None,
+        None,
+    )
+    out = tmp_path / "table.json"
+    assert json.loads(table.to_json(out)) == json.loads(out.read_text()) == table.to_dicts()
+    frame = table.to_pandas()
+    assert list(frame.columns) == list(table.columns) and len(frame) == 3
+    assert frame.loc[0, "rse"] == DEST
+    assert "3 files in 2 datasets, 2 available" in repr(table)
