@@ -15,7 +15,7 @@ The metadata filter grammar lives in :mod:`rucio_widgets.filters`.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -156,6 +156,15 @@ def parse_did(text: str, default_scope: str | None = None, *, allow_wildcards: b
     _check_scope(scope, text)
     _check_name(name, text, allow_wildcards)
     return DID(scope, name)
+
+
+def scope_named_in(name: str, scopes: Iterable[str]) -> str | None:
+    """The scope a bare name starts with, as ATLAS-style names do (``data18_13TeV.0034*``
+    starts with scope ``data18``): the longest scope followed by ``.`` or ``_``; None when
+    no scope fits (as the ServiceX DID finder decides)."""
+    fitting = [s for s in scopes if s and len(name) > len(s) and name.startswith(s)]
+    fitting = [s for s in fitting if name[len(s)] in "._"]
+    return max(fitting, key=len, default=None)
 
 
 def parse_query(text: str, default_scopes: Sequence[str]) -> list[tuple[str, str]]:

@@ -77,6 +77,13 @@ class Search:
             self.account_scopes = self.service.account_scopes(str(who["account"]))
         return self.account_scopes
 
+    def scopes_for_bare(self, name: str) -> list[str]:
+        """Scopes a name without ``scope:`` searches: the scope it starts with (the longest
+        followed by ``.`` or ``_``, among the server's scopes), then the user's own."""
+        known = self.store.state.scopes or self.service.list_scopes()
+        named = didlib.scope_named_in(name, known)
+        return list(dict.fromkeys([*([named] if named else []), *self.default_scopes()]))
+
     # --- search ---------------------------------------------------------------------------
     def start(self, query: str, did_type: str = "all", filters: str = "") -> PagedListing:
         """Start a search, cancelling the one in flight; returns its listing."""
@@ -84,7 +91,7 @@ class Search:
         groups = check_search(query, did_type, filters)
 
         def plan() -> list[Callable[[], Stream]]:
-            scopes = [] if ":" in query else self.default_scopes()
+            scopes = [] if ":" in query else self.scopes_for_bare(query)
             return [
                 self._opener(
                     scope, filterlib.to_rucio_filters(groups, did_type, name=pattern), did_type

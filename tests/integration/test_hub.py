@@ -444,3 +444,13 @@ def test_fileset_and_table_of_a_container_on_the_sandbox(
     with pytest.raises(rucio_widgets.NotAvailableError) as caught:
         browser.fileset(timeout=60)
     assert len(caught.value.missing) == 2
+
+
+def test_a_bare_atlas_name_searches_the_scope_it_starts_with(
+    sandbox: SandboxSession, close_later
+) -> None:
+    browser = rucio_widgets.RucioBrowser()
+    close_later(browser)
+    found = [r.did for r in browser.search("data18_13TeV.00348885*", did_type="dataset")]
+    assert "data18:data18_13TeV.00348885.physics_Main.DAOD_PHYS.r13286_p4910" in found
+    assert all(did.startswith("data18:") or did.startswith("user.") for did in found)

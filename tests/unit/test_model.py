@@ -119,6 +119,22 @@ def test_a_bare_name_searches_the_accounts_scopes(model: BrowserModel, fake: Fak
     assert [r.did for r in model.search("mine.*", did_type="dataset")] == ["user.alice:mine.1"]
 
 
+def test_a_bare_name_that_starts_with_a_scope_searches_it_too(
+    model: BrowserModel, fake: FakeService
+) -> None:
+    fake.add_dataset("data18:data18_13TeV.00348885.A", 1)
+    fake.add_dataset("data18_13TeV:data18_13TeV.00348885.B", 1)
+    fake.add_dataset("user.alice:data18_13TeV.00348885.mine", 1)
+    model.start(wait=True)  # the server's scopes, as the panel loads them
+    found = [r.did for r in model.search("data18_13TeV.0034*", did_type="dataset")]
+    # the longest fitting scope wins, and the user's own scopes are searched too
+    assert found == [
+        "data18_13TeV:data18_13TeV.00348885.B",
+        "user.alice:data18_13TeV.00348885.mine",
+    ]
+    assert [r.did for r in model.search("zz_*", did_type="dataset")] == []  # no scope fits
+
+
 def test_a_new_search_closes_the_stream_in_flight(model: BrowserModel, fake: FakeService) -> None:
     for i in range(10):
         fake.add_dataset(f"mc20:slow.{i}", 1)

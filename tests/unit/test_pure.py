@@ -154,3 +154,15 @@ def test_no_match_hint_offers_close_column_keys_only() -> None:
     assert "cannot list custom keys" in no_match_hint(parse_filters("generator=Sherpa"))
     assert no_match_hint(parse_filters("events>=1000")) == ""  # a column key: no typo
     assert no_match_hint([]) == ""
+
+
+def test_scope_named_in_a_bare_name_is_the_longest_followed_by_a_dot_or_underscore() -> None:
+    from rucio_widgets.dids import scope_named_in
+
+    scopes = ["data18", "data18_13TeV", "mc20", "user.alice"]
+    assert scope_named_in("data18_13TeV.00348885*", scopes) == "data18_13TeV"
+    assert scope_named_in("data18_13TeV.00348885*", ["data18", "mc20"]) == "data18"
+    assert scope_named_in("mc20.x", scopes) == "mc20"
+    assert scope_named_in("mc2000.x", scopes) is None  # not followed by . or _
+    assert scope_named_in("mc20", scopes) is None  # the scope alone is not a name in it
+    assert scope_named_in("*ttbar*", scopes) is None
