@@ -64,6 +64,26 @@ export const RESULTS_SOURCE = "results";
 /** @type {readonly Grouping[]} */
 export const GROUPINGS = Object.freeze(["DATASET", "ALL", "NONE"]);
 
+/** @typedef {"OK" | "REPLICATING" | "STUCK" | "SUSPENDED" | "WAITING_APPROVAL" | "INJECT"} RuleState */
+
+/** States of a replication rule, as Rucio names them (the Rules pane filters by these). @type {readonly RuleState[]} */
+export const RULE_STATES = Object.freeze([
+  "OK",
+  "REPLICATING",
+  "STUCK",
+  "SUSPENDED",
+  "WAITING_APPROVAL",
+  "INJECT",
+]);
+
+/** @typedef {"extend" | "boost" | "delete" | "examine"} RuleAction */
+
+/** What the Rules pane can do to one rule. @type {readonly RuleAction[]} */
+export const RULE_ACTIONS = Object.freeze(["extend", "boost", "delete", "examine"]);
+
+/** Rules listed per page in the Rules pane. */
+export const RULES_PAGE_SIZE = 50;
+
 export const MSG_SEARCH = "search";
 
 export const MSG_PAGE = "page";
@@ -86,8 +106,17 @@ export const MSG_SIGN_IN = "sign_in";
 
 export const MSG_SIGN_OUT = "sign_out";
 
+export const MSG_RULES = "rules";
+
+export const MSG_RULE_ACTION = "rule_action";
+
+export const MSG_QUOTAS = "quotas";
+
 /** Availability deltas: `StatusMessage`. */
 export const MSG_STATUS = "status";
+
+/** Rules that changed while the Rules pane watches: `RulesChangedMessage`. */
+export const MSG_RULES_CHANGED = "rules_changed";
 
 /**
  * An error as the panel shows it (the `error` trait, and `error` of a reply).
@@ -124,6 +153,7 @@ export const MSG_STATUS = "status";
  * @property {Grouping} [grouping] absent for DATASET
  * @property {boolean} [asynchronous] absent unless true
  * @property {string} [comment]
+ * @property {boolean} [ask_approval] absent unless true: the rule waits for an administrator (needs comment)
  */
 
 /**
@@ -138,18 +168,38 @@ export const MSG_STATUS = "status";
  */
 
 /**
- * One replication rule, with its lock counts.
+ * One replication rule, with its lock counts: the `Rule` of rucio_widgets/rules.py as it travels (the same fields, the same names).
  * @typedef {object} RuleInfo
  * @property {string} id
- * @property {string} rse_expression
- * @property {string} state OK, REPLICATING, STUCK, SUSPENDED, WAITING_APPROVAL, INJECT
  * @property {string} account
+ * @property {string} did scope:name the rule is on
+ * @property {string} rse_expression
+ * @property {string} state one of RULE_STATES
  * @property {number} locks_ok
  * @property {number} locks_replicating
  * @property {number} locks_stuck
+ * @property {string | null} created_at ISO 8601 UTC
  * @property {string | null} expires_at ISO 8601 UTC; null: never
- * @property {string | null} error
+ * @property {string | null} error why it is STUCK (or SUSPENDED)
+ * @property {string | null} comment
  * @property {string | null} url the rule in the Rucio web UI, when one is configured
+ */
+
+/**
+ * A dataset or container that holds a DID (details pane: each one navigable).
+ * @typedef {object} ParentInfo
+ * @property {string} did
+ * @property {string} type DATASET or CONTAINER
+ */
+
+/**
+ * The account's quota on one RSE (or, for a global limit, one RSE expression).
+ * @typedef {object} QuotaInfo
+ * @property {string} rse an RSE, or an RSE expression for a global limit
+ * @property {"local" | "global"} kind
+ * @property {number | null} limit bytes; null: no limit
+ * @property {number} used bytes
+ * @property {number | null} remaining bytes; null: no limit
  */
 
 /**
@@ -227,6 +277,37 @@ export const MSG_STATUS = "status";
  */
 
 /**
+ * A page of the account's rules, newest first; `watch` keeps the rules of the page fresh on the poller (`rules_changed` messages) until a request without it.
+ * @typedef {object} RulesRequest
+ * @property {"rules"} type
+ * @property {number} request_id
+ * @property {number} offset
+ * @property {number} limit at most RULES_PAGE_SIZE are sent
+ * @property {string} [state] one of RULE_STATES; absent: all
+ * @property {string} [text] a part of the DID or the RSE expression, case-insensitive
+ * @property {boolean} [watch]
+ */
+
+/**
+ * Extend, boost, delete or examine one rule.
+ * @typedef {object} RuleActionRequest
+ * @property {"rule_action"} type
+ * @property {number} request_id
+ * @property {string} rule_id
+ * @property {RuleAction} action
+ * @property {number} [days] extend: the new lifetime from now, in days
+ */
+
+/**
+ * The account's quotas on the RSEs an expression selects (default: the destination), and whether the DIDs to make available fit.
+ * @typedef {object} QuotasRequest
+ * @property {"quotas"} type
+ * @property {number} request_id
+ * @property {string[]} dids [] means the selection
+ * @property {string} [rse_expression]
+ */
+
+/**
  * Sign in: userpass sends account?, username, password; oidc a pasted token or none (try the configured token file again); x509 and x509_proxy nothing (try again).
  * @typedef {object} SignInRequest
  * @property {"sign_in"} type
@@ -299,6 +380,7 @@ export const MSG_STATUS = "status";
  * @property {Record<string, unknown>} metadata
  * @property {ReplicaInfo[]} replicas
  * @property {RuleInfo[]} rules
+ * @property {ParentInfo[]} parents the collections that hold it
  */
 
 /**
@@ -313,6 +395,7 @@ export const MSG_STATUS = "status";
  * @property {Record<string, unknown>} metadata
  * @property {ReplicaInfo[]} replicas
  * @property {RuleInfo[]} rules
+ * @property {ParentInfo[]} parents the collections that hold it
  */
 
 /**
@@ -328,6 +411,69 @@ export const MSG_STATUS = "status";
  * @property {number} request_id
  * @property {PanelError} [error] set when the work failed or was cancelled
  * @property {string[]} requested the DIDs requested
+ */
+
+/**
+ * A page of the account's rules.
+ * @typedef {object} RulesAnswer
+ * @property {number} offset
+ * @property {RuleInfo[]} rows
+ * @property {number} total rules that match the state and text
+ * @property {Record<string, number>} counts rules per state, before the state filter
+ */
+
+/**
+ * The reply to a rules request.
+ * @typedef {object} RulesReply
+ * @property {string} type the request's type
+ * @property {number} request_id
+ * @property {PanelError} [error] set when the work failed or was cancelled
+ * @property {number} offset
+ * @property {RuleInfo[]} rows
+ * @property {number} total rules that match the state and text
+ * @property {Record<string, number>} counts rules per state, before the state filter
+ */
+
+/**
+ * What the action did.
+ * @typedef {object} RuleActionAnswer
+ * @property {RuleInfo | null} rule the rule after it (null: it is gone)
+ * @property {string} note what happened, in the user's words
+ * @property {string} [examine] examine: Rucio's analysis of a stuck rule, as text
+ */
+
+/**
+ * The reply to rule_action.
+ * @typedef {object} RuleActionReply
+ * @property {string} type the request's type
+ * @property {number} request_id
+ * @property {PanelError} [error] set when the work failed or was cancelled
+ * @property {RuleInfo | null} rule the rule after it (null: it is gone)
+ * @property {string} note what happened, in the user's words
+ * @property {string} [examine] examine: Rucio's analysis of a stuck rule, as text
+ */
+
+/**
+ * Quotas, and the request's size against them.
+ * @typedef {object} QuotasAnswer
+ * @property {string} rse_expression
+ * @property {QuotaInfo[]} quotas
+ * @property {number | null} bytes size of the DIDs to make available; null when unknown
+ * @property {boolean} fits the request fits in the remaining quota of every RSE it would land on
+ * @property {string} note what to do when it does not fit
+ */
+
+/**
+ * The reply to quotas.
+ * @typedef {object} QuotasReply
+ * @property {string} type the request's type
+ * @property {number} request_id
+ * @property {PanelError} [error] set when the work failed or was cancelled
+ * @property {string} rse_expression
+ * @property {QuotaInfo[]} quotas
+ * @property {number | null} bytes size of the DIDs to make available; null when unknown
+ * @property {boolean} fits the request fits in the remaining quota of every RSE it would land on
+ * @property {string} note what to do when it does not fit
  */
 
 /**
@@ -352,6 +498,13 @@ export const MSG_STATUS = "status";
  * @typedef {object} StatusMessage
  * @property {"status"} type
  * @property {Record<string, RowStatus>} updates
+ */
+
+/**
+ * Rules of the watched page whose state or locks changed (not a reply).
+ * @typedef {object} RulesChangedMessage
+ * @property {"rules_changed"} type
+ * @property {RuleInfo[]} rules
  */
 
 /**
@@ -402,10 +555,15 @@ export const MSG_STATUS = "status";
 
 /**
  * The request kinds and their payloads; the widget's handler table covers exactly these.
- * @typedef {{search: SearchRequest, page: PageRequest, details: DetailsRequest, load_more: LoadMoreRequest, select_all: SelectAllRequest, cancel: CancelRequest, cancel_request: CancelRequestRequest, make_available: MakeAvailableRequest, cancel_download: CancelDownloadRequest, sign_in: SignInRequest, sign_out: SignOutRequest}} Requests
+ * @typedef {{search: SearchRequest, page: PageRequest, details: DetailsRequest, load_more: LoadMoreRequest, select_all: SelectAllRequest, cancel: CancelRequest, cancel_request: CancelRequestRequest, make_available: MakeAvailableRequest, cancel_download: CancelDownloadRequest, sign_in: SignInRequest, sign_out: SignOutRequest, rules: RulesRequest, rule_action: RuleActionRequest, quotas: QuotasRequest}} Requests
  */
 
 /**
  * The reply each request kind gets (`Reply` alone: an acknowledgement).
- * @typedef {{search: SearchReply, page: PageReply, details: DetailsReply, load_more: Reply, select_all: Reply, cancel: Reply, cancel_request: Reply, make_available: MakeAvailableReply, cancel_download: Reply, sign_in: SignInReply, sign_out: Reply}} Replies
+ * @typedef {{search: SearchReply, page: PageReply, details: DetailsReply, load_more: Reply, select_all: Reply, cancel: Reply, cancel_request: Reply, make_available: MakeAvailableReply, cancel_download: Reply, sign_in: SignInReply, sign_out: Reply, rules: RulesReply, rule_action: RuleActionReply, quotas: QuotasReply}} Replies
+ */
+
+/**
+ * Messages Python sends on its own (not replies), and their payloads.
+ * @typedef {{status: StatusMessage, rules_changed: RulesChangedMessage}} Messages
  */

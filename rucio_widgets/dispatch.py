@@ -161,6 +161,50 @@ def _sign_out(call: Call) -> Answer:
     return None
 
 
+def _rules(call: Call) -> Future[Any]:
+    desk = call.model.rules_desk
+    return call.model.workers.run(
+        desk.page,
+        call.number("offset", 0),
+        call.number("limit", protocol.RULES_PAGE_SIZE),
+        call.text("state") or None,
+        call.text("text") or None,
+        bool(call.content.get("watch")),
+    )
+
+
+def _rule_action(call: Call) -> Future[Any]:
+    action, rule_id = call.text("action"), call.text("rule_id")
+    if action not in protocol.RULE_ACTIONS:
+        raise InvalidQueryError(
+            f"Unknown rule action `{action[:40]}`.",
+            f"Use one of {', '.join(protocol.RULE_ACTIONS)}.",
+        )
+    model, desk = call.model, call.model.rules_desk
+    if action != "examine":
+        model.refuse_writes(f"{action} rules")
+
+    def run() -> dict[str, Any]:
+        if action == "examine":
+            rule = desk.get(rule_id)
+            return {"rule": rule.to_wire(), "note": "", "examine": desk.examine(rule_id)}
+        if action == "extend":
+            days = call.number("days", 0)
+            return {
+                "rule": desk.extend(rule_id, days).to_wire(),
+                "note": f"Extended to {days} days.",
+            }
+        after, note = desk.boost(rule_id) if action == "boost" else desk.delete(rule_id)
+        return {"rule": after.to_wire() if after else None, "note": note}
+
+    return model.workers.run(run)
+
+
+def _quotas(call: Call) -> Future[Any]:
+    dids = [str(d) for d in call.content.get("dids") or []] or None
+    return call.model.workers.run(call.model.check_quota, dids, call.text("rse_expression") or None)
+
+
 #: Request kind -> handler. Covers exactly protocol.REQUESTS (a test checks it).
 HANDLERS: dict[str, Handler] = {
     protocol.MSG_SEARCH: Handler(_search),
@@ -174,6 +218,9 @@ HANDLERS: dict[str, Handler] = {
     protocol.MSG_CANCEL_DOWNLOAD: Handler(_cancel_download, writes=True),
     protocol.MSG_SIGN_IN: Handler(_sign_in, inline_errors=True),
     protocol.MSG_SIGN_OUT: Handler(_sign_out),
+    protocol.MSG_RULES: Handler(_rules, inline_errors=True),
+    protocol.MSG_RULE_ACTION: Handler(_rule_action, inline_errors=True),
+    protocol.MSG_QUOTAS: Handler(_quotas, inline_errors=True),
 }
 
 

@@ -142,6 +142,13 @@ _RUCIO_ERRORS: tuple[tuple[str, Callable[[str, str, str], RucioWidgetsError]], .
         ),
     ),
     (
+        "RuleNotFound",
+        lambda where, details, auth: NotFoundError(
+            f"No such rule{where}: {details}.",
+            "The rule may have been deleted; browser.rules() lists yours.",
+        ),
+    ),
+    (
         "ScopeNotFound",
         lambda where, details, auth: NotFoundError(
             f"Unknown scope{where}: {details}.", "Pick a scope from the list."

@@ -81,6 +81,22 @@ RESULTS_SOURCE = "results"
 Grouping = Literal["DATASET", "ALL", "NONE"]
 GROUPINGS: tuple[Grouping, ...] = ("DATASET", "ALL", "NONE")
 
+RuleState = Literal["OK", "REPLICATING", "STUCK", "SUSPENDED", "WAITING_APPROVAL", "INJECT"]
+#: States of a replication rule, as Rucio names them (the Rules pane filters by these).
+RULE_STATES: tuple[RuleState, ...] = (
+    "OK",
+    "REPLICATING",
+    "STUCK",
+    "SUSPENDED",
+    "WAITING_APPROVAL",
+    "INJECT",
+)
+RuleAction = Literal["extend", "boost", "delete", "examine"]
+#: What the Rules pane can do to one rule.
+RULE_ACTIONS: tuple[RuleAction, ...] = ("extend", "boost", "delete", "examine")
+#: Rules listed per page in the Rules pane.
+RULES_PAGE_SIZE = 50
+
 # --- request kinds: view -> Python ------------------------------------------------------------
 
 MSG_SEARCH = "search"
@@ -94,11 +110,16 @@ MSG_MAKE_AVAILABLE = "make_available"
 MSG_CANCEL_DOWNLOAD = "cancel_download"
 MSG_SIGN_IN = "sign_in"
 MSG_SIGN_OUT = "sign_out"
+MSG_RULES = "rules"
+MSG_RULE_ACTION = "rule_action"
+MSG_QUOTAS = "quotas"
 
 # --- messages: Python -> view ---------------------------------------------------------------
 
 #: Availability deltas: ``StatusMessage``.
 MSG_STATUS = "status"
+#: Rules that changed while the Rules pane watches: ``RulesChangedMessage``.
+MSG_RULES_CHANGED = "rules_changed"
 
 
 # --- shapes shared by requests, replies and traits ----------------------------------------------
@@ -139,6 +160,7 @@ class MakeOptions(TypedDict, total=False):
     grouping: Grouping  # absent for DATASET
     asynchronous: bool  # absent unless true
     comment: str
+    ask_approval: bool  # absent unless true: the rule waits for an administrator (needs comment)
 
 
 class ReplicaInfo(TypedDict):
@@ -153,18 +175,39 @@ class ReplicaInfo(TypedDict):
 
 
 class RuleInfo(TypedDict):
-    """One replication rule, with its lock counts."""
+    """One replication rule, with its lock counts: the ``Rule`` of rucio_widgets/rules.py
+    as it travels (the same fields, the same names)."""
 
     id: str
-    rse_expression: str
-    state: str  # OK, REPLICATING, STUCK, SUSPENDED, WAITING_APPROVAL, INJECT
     account: str
+    did: str  # scope:name the rule is on
+    rse_expression: str
+    state: str  # one of RULE_STATES
     locks_ok: int
     locks_replicating: int
     locks_stuck: int
+    created_at: str | None  # ISO 8601 UTC
     expires_at: str | None  # ISO 8601 UTC; null: never
-    error: str | None
+    error: str | None  # why it is STUCK (or SUSPENDED)
+    comment: str | None
     url: str | None  # the rule in the Rucio web UI, when one is configured
+
+
+class ParentInfo(TypedDict):
+    """A dataset or container that holds a DID (details pane: each one navigable)."""
+
+    did: str
+    type: str  # DATASET or CONTAINER
+
+
+class QuotaInfo(TypedDict):
+    """The account's quota on one RSE (or, for a global limit, one RSE expression)."""
+
+    rse: str  # an RSE, or an RSE expression for a global limit
+    kind: Literal["local", "global"]
+    limit: int | None  # bytes; null: no limit
+    used: int  # bytes
+    remaining: int | None  # bytes; null: no limit
 
 
 # --- requests: view -> Python ------------------------------------------------------------------
@@ -244,6 +287,39 @@ class CancelDownloadRequest(TypedDict):
     did: str
 
 
+class RulesRequest(TypedDict):
+    """A page of the account's rules, newest first; ``watch`` keeps the rules of the page
+    fresh on the poller (``rules_changed`` messages) until a request without it."""
+
+    type: Literal["rules"]
+    request_id: int
+    offset: int
+    limit: int  # at most RULES_PAGE_SIZE are sent
+    state: NotRequired[str]  # one of RULE_STATES; absent: all
+    text: NotRequired[str]  # a part of the DID or the RSE expression, case-insensitive
+    watch: NotRequired[bool]
+
+
+class RuleActionRequest(TypedDict):
+    """Extend, boost, delete or examine one rule."""
+
+    type: Literal["rule_action"]
+    request_id: int
+    rule_id: str
+    action: RuleAction
+    days: NotRequired[int]  # extend: the new lifetime from now, in days
+
+
+class QuotasRequest(TypedDict):
+    """The account's quotas on the RSEs an expression selects (default: the destination),
+    and whether the DIDs to make available fit."""
+
+    type: Literal["quotas"]
+    request_id: int
+    dids: list[str]  # [] means the selection
+    rse_expression: NotRequired[str]
+
+
 class SignInRequest(TypedDict):
     """Sign in: userpass sends account?, username, password; oidc a pasted token or none
     (try the configured token file again); x509 and x509_proxy nothing (try again)."""
@@ -309,6 +385,7 @@ class DetailsAnswer(TypedDict):
     metadata: dict[str, object]
     replicas: list[ReplicaInfo]
     rules: list[RuleInfo]
+    parents: list[ParentInfo]  # the collections that hold it
 
 
 class DetailsReply(Reply, DetailsAnswer):
@@ -323,6 +400,45 @@ class MakeAvailableAnswer(TypedDict):
 
 class MakeAvailableReply(Reply, MakeAvailableAnswer):
     """The reply to make_available."""
+
+
+class RulesAnswer(TypedDict):
+    """A page of the account's rules."""
+
+    offset: int
+    rows: list[RuleInfo]
+    total: int  # rules that match the state and text
+    counts: dict[str, int]  # rules per state, before the state filter
+
+
+class RulesReply(Reply, RulesAnswer):
+    """The reply to a rules request."""
+
+
+class RuleActionAnswer(TypedDict):
+    """What the action did."""
+
+    rule: RuleInfo | None  # the rule after it (null: it is gone)
+    note: str  # what happened, in the user's words
+    examine: NotRequired[str]  # examine: Rucio's analysis of a stuck rule, as text
+
+
+class RuleActionReply(Reply, RuleActionAnswer):
+    """The reply to rule_action."""
+
+
+class QuotasAnswer(TypedDict):
+    """Quotas, and the request's size against them."""
+
+    rse_expression: str
+    quotas: list[QuotaInfo]
+    bytes: int | None  # size of the DIDs to make available; null when unknown
+    fits: bool  # the request fits in the remaining quota of every RSE it would land on
+    note: str  # what to do when it does not fit
+
+
+class QuotasReply(Reply, QuotasAnswer):
+    """The reply to quotas."""
 
 
 class SignInAnswer(TypedDict):
@@ -341,6 +457,13 @@ class StatusMessage(TypedDict):
 
     type: Literal["status"]
     updates: dict[str, RowStatus]
+
+
+class RulesChangedMessage(TypedDict):
+    """Rules of the watched page whose state or locks changed (not a reply)."""
+
+    type: Literal["rules_changed"]
+    rules: list[RuleInfo]
 
 
 # --- synced traits ---------------------------------------------------------------------------
@@ -405,6 +528,9 @@ REQUESTS = {
     MSG_CANCEL_DOWNLOAD: CancelDownloadRequest,
     MSG_SIGN_IN: SignInRequest,
     MSG_SIGN_OUT: SignOutRequest,
+    MSG_RULES: RulesRequest,
+    MSG_RULE_ACTION: RuleActionRequest,
+    MSG_QUOTAS: QuotasRequest,
 }
 
 #: The reply each request kind gets (``Reply`` alone: an acknowledgement).
@@ -420,4 +546,13 @@ REPLIES = {
     MSG_CANCEL_DOWNLOAD: Reply,
     MSG_SIGN_IN: SignInReply,
     MSG_SIGN_OUT: Reply,
+    MSG_RULES: RulesReply,
+    MSG_RULE_ACTION: RuleActionReply,
+    MSG_QUOTAS: QuotasReply,
+}
+
+#: Messages Python sends on its own (not replies), and their payloads.
+MESSAGES = {
+    MSG_STATUS: StatusMessage,
+    MSG_RULES_CHANGED: RulesChangedMessage,
 }

@@ -184,9 +184,22 @@ class Service(Protocol):
         grouping: str,
         asynchronous: bool,
         comment: str | None,
+        ask_approval: bool = False,
     ) -> str | None: ...
 
     def boost_rule(self, rule_id: str) -> None: ...
+
+    def update_rule(self, rule_id: str, options: dict[str, Any]) -> None: ...
+
+    def delete_rule(self, rule_id: str) -> None: ...
+
+    def examine_rule(self, rule_id: str) -> dict[str, Any]: ...
+
+    def local_usage(self, account: str) -> list[dict[str, Any]]: ...
+
+    def global_usage(self, account: str) -> list[dict[str, Any]]: ...
+
+    def parents(self, scope: str, name: str) -> list[dict[str, Any]]: ...
 
 
 class JsonLineStream:
@@ -614,6 +627,7 @@ class RucioService:
         grouping: str,
         asynchronous: bool,
         comment: str | None,
+        ask_approval: bool = False,
     ) -> str | None:
         """Add a rule with one copy; its id, or None when an identical rule exists."""
         from rucio.common.exception import DuplicateRule
@@ -627,6 +641,7 @@ class RucioService:
                 grouping=grouping,
                 asynchronous=asynchronous,
                 comment=comment,
+                ask_approval=ask_approval,
             )
         except DuplicateRule:
             return None
@@ -638,6 +653,34 @@ class RucioService:
         """Ask Rucio to retry a stuck rule soon (the judge-repairer picks boosted rules)."""
         self._call(
             "retrying a rule", lambda c: c.update_replication_rule(rule_id, {"boost_rule": True})
+        )
+
+    def update_rule(self, rule_id: str, options: dict[str, Any]) -> None:
+        self._call("changing a rule", lambda c: c.update_replication_rule(rule_id, options))
+
+    def delete_rule(self, rule_id: str) -> None:
+        """Rucio's soft deletion: the rule expires within the hour, then a cleaner removes it."""
+        self._call("deleting a rule", lambda c: c.delete_replication_rule(rule_id))
+
+    def examine_rule(self, rule_id: str) -> dict[str, Any]:
+        return dict(
+            self._call("examining a rule", lambda c: c.examine_replication_rule(rule_id)) or {}
+        )
+
+    def local_usage(self, account: str) -> list[dict[str, Any]]:
+        """Per RSE: bytes used, the limit and what remains (RSEs with a limit or usage)."""
+        return self._call("reading your quotas", lambda c: list(c.get_local_account_usage(account)))
+
+    def global_usage(self, account: str) -> list[dict[str, Any]]:
+        """Per RSE expression with a global limit: bytes used, the limit, what remains."""
+        return self._call(
+            "reading your quotas", lambda c: list(c.get_global_account_usage(account))
+        )
+
+    def parents(self, scope: str, name: str) -> list[dict[str, Any]]:
+        return self._call(
+            f"listing the parents of {scope}:{name}",
+            lambda c: list(c.list_parent_dids(scope, name)),
         )
 
     # --- helpers --------------------------------------------------------------------------

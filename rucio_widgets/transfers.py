@@ -19,6 +19,7 @@ from typing import Any
 
 from .errors import (
     ConfigurationError,
+    InvalidQueryError,
     NotFoundError,
     RucioWidgetsError,
     translate,
@@ -200,8 +201,15 @@ class RuleTracker:
         grouping: str = "DATASET",
         asynchronous: bool = False,
         comment: str | None = None,
+        ask_approval: bool = False,
     ) -> Request:
-        """Reuse a rule of ``account`` that covers ``row`` on the destination, or add one."""
+        """Reuse a rule of ``account`` that covers ``row`` on the destination, or add one
+        (``ask_approval``: one that waits for an administrator, which needs a comment)."""
+        if ask_approval and not (comment or "").strip():
+            raise InvalidQueryError(
+                "Asking for approval needs a comment.",
+                "Say why you need the data (the administrators read it), e.g. comment='...'.",
+            )
         expression = rse_expression or self.destination_rse
         if not expression:
             raise ConfigurationError(
@@ -224,6 +232,7 @@ class RuleTracker:
                 grouping=grouping,
                 asynchronous=asynchronous,
                 comment=comment or "rucio-widgets",
+                ask_approval=ask_approval,
             )
             if rule_id is None:  # DuplicateRule: it exists after all
                 rule = self.covering_rule(row, account)

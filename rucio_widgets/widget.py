@@ -32,6 +32,7 @@ from .filters import FilterSyntaxError
 from .model import BrowserModel, Result
 from .model.export import Fileset, SelectionTable
 from .protocol import RowStatus
+from .rules import Quota, Rule
 from .service import RucioService, Service
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,9 @@ class _Events:
 
     def statuses_changed(self, updates: dict[str, RowStatus]) -> None:
         self.widget._send_message({"type": protocol.MSG_STATUS, "updates": updates})
+
+    def rules_changed(self, rules: list[protocol.RuleInfo]) -> None:
+        self.widget._send_message({"type": protocol.MSG_RULES_CHANGED, "rules": rules})
 
 
 def _api(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -300,6 +304,37 @@ class RucioBrowser(anywidget.AnyWidget):
     def details(self, did: str) -> dict[str, Any]:
         """Metadata, replicas (with local paths) and rules of one DID."""
         return dict(self._model.details(did))
+
+    @_api
+    def rules(self, state: str | None = None, timeout: float | None = 60) -> list[Rule]:
+        """Your replication rules, newest first (only those in ``state`` when given: OK,
+        REPLICATING, STUCK, SUSPENDED, WAITING_APPROVAL), with lock counts, expiry, error."""
+        return self._model.rules(state, timeout)
+
+    @_api
+    def extend_rule(self, rule_id: str, days: int) -> Rule:
+        """Set a rule's lifetime to ``days`` from now; returns the rule after it."""
+        return self._model.extend_rule(rule_id, days)
+
+    @_api
+    def boost_rule(self, rule_id: str) -> Rule:
+        """Ask Rucio to retry a STUCK rule soon (a rule that is not stuck is left alone)."""
+        rule, note = self._model.boost_rule(rule_id)
+        log.info("rucio-widgets: %s", note)
+        return rule
+
+    @_api
+    def delete_rule(self, rule_id: str) -> Rule | None:
+        """Delete a rule of yours. Rucio deletes softly: the rule expires within the hour,
+        then its replicas may be cleaned up. Returns the rule after it (None: gone)."""
+        rule, _ = self._model.delete_rule(rule_id)
+        return rule
+
+    @_api
+    def quotas(self, timeout: float | None = 60) -> list[Quota]:
+        """Your quota per RSE (local limits) and per RSE expression (global limits):
+        ``rse, kind, limit, used, remaining`` in bytes, ``None`` for no limit."""
+        return self._model.quotas(timeout)
 
     @_api
     def selection_table(self, timeout: float | None = 120) -> SelectionTable:

@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 from ..config import Settings
 from ..errors import (
     CancelledError,
+    ConfigurationError,
     InvalidQueryError,
     NotSignedInError,
     ReadOnlyError,
@@ -39,14 +40,17 @@ from ..protocol import (
     DetailsAnswer,
     MakeOptions,
     PageAnswer,
+    QuotasAnswer,
     RowStatus,
     Status,
 )
+from ..rules import Quota, Rule
 from ..service import DIDRow, Service
 from ..transfers import Request, Requests
 from .details import details
 from .export import Export, Fileset, SelectionTable
 from .listings import RowIndex
+from .rules import RulesDesk
 from .search import Search
 from .selection import Selection, did_of
 from .state import ModelEvents, NoEvents, State, Store, Workers
@@ -111,6 +115,9 @@ class BrowserModel:
         )
         self.export = Export(self.selection, self.paths_cache, self.statuses, self.mode)
         self._account = settings.account or ""
+        self.rules_desk = RulesDesk(
+            service, settings, self.account, (events or NoEvents()).rules_changed
+        )
 
     @property
     def state(self) -> State:
@@ -281,6 +288,47 @@ class BrowserModel:
     ) -> list[str]:
         return self.selection.wait(timeout, poll, transfers=transfers)
 
+    # --- rules and quotas -----------------------------------------------------------------
+    def rules(self, state: str | None = None, timeout: float | None = 60) -> list[Rule]:
+        """The account's rules, newest first (only those in ``state`` when given)."""
+        return self._finish(self.workers.run(self.rules_desk.rules, state), timeout, "your rules")
+
+    def extend_rule(self, rule_id: str, days: int, timeout: float | None = 60) -> Rule:
+        self.refuse_writes("extend rules")
+        return self._finish(
+            self.workers.run(self.rules_desk.extend, rule_id, days), timeout, "the rule"
+        )
+
+    def boost_rule(self, rule_id: str, timeout: float | None = 60) -> tuple[Rule, str]:
+        self.refuse_writes("boost rules")
+        return self._finish(self.workers.run(self.rules_desk.boost, rule_id), timeout, "the rule")
+
+    def delete_rule(self, rule_id: str, timeout: float | None = 60) -> tuple[Rule | None, str]:
+        self.refuse_writes("delete rules")
+        return self._finish(self.workers.run(self.rules_desk.delete, rule_id), timeout, "the rule")
+
+    def quotas(self, timeout: float | None = 60) -> list[Quota]:
+        return self._finish(self.workers.run(self.rules_desk.quotas), timeout, "your quotas")
+
+    def check_quota(self, dids: Sequence[str] | None, rse_expression: str | None) -> QuotasAnswer:
+        """On a worker: the quotas of the RSEs the request would land on, and whether the
+        DIDs (default: the selection) fit."""
+        expression = rse_expression or self.settings.destination_rse or ""
+        if not expression:
+            raise ConfigurationError(
+                "No destination to check the quota of: destination_rse is not set.",
+                "Set destination_rse in [widgets] of rucio.cfg, or type an RSE expression.",
+            )
+        targets = [did_of(text) for text in (dids or self.selection.selected)]
+        size: int | None = 0
+        for did in targets:
+            row = self.selection.row_of(did)
+            if row.bytes is None:
+                size = None
+                break
+            size = (size or 0) + row.bytes
+        return self.rules_desk.fit(expression, self.service.rses(expression), size)
+
     # --- export ---------------------------------------------------------------------------
     def selection_table(self, timeout: float | None = 120) -> SelectionTable:
         """One row per selected file, once the selection's paths are resolved."""
@@ -392,6 +440,7 @@ class BrowserModel:
     # --- shutdown -------------------------------------------------------------------------
     def close(self) -> None:
         self.workers.closed = True
+        self.rules_desk.close()
         self.searcher.close()
         self.mode.close()
         self.workers.close()

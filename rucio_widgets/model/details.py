@@ -5,28 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from .. import dids as didlib
-from ..availability import webui_did_url, webui_rule_url
+from ..availability import webui_did_url
 from ..config import Settings
 from ..errors import translate
 from ..modes import AvailabilityMode
-from ..protocol import DetailsAnswer, ReplicaInfo, RuleInfo
+from ..protocol import DetailsAnswer, ParentInfo, ReplicaInfo, RuleInfo
+from ..rules import Rule
 from ..service import Service
 
 
 def rule_info(rule: dict[str, Any], webui: str | None) -> RuleInfo:
-    """A rule of Rucio's as the protocol shows it."""
-    return {
-        "id": str(rule["id"]),
-        "rse_expression": str(rule["rse_expression"]),
-        "state": str(rule["state"]),
-        "account": str(rule["account"]),
-        "locks_ok": int(rule.get("locks_ok_cnt") or 0),
-        "locks_replicating": int(rule.get("locks_replicating_cnt") or 0),
-        "locks_stuck": int(rule.get("locks_stuck_cnt") or 0),
-        "expires_at": str(rule["expires_at"]) if rule.get("expires_at") else None,
-        "error": rule.get("error"),
-        "url": webui_rule_url(webui, str(rule["id"])),
-    }
+    """A rule of Rucio's as the protocol shows it: the same shape as ``browser.rules()``."""
+    return Rule.from_rucio(rule, webui).to_wire()
 
 
 def _plain(value: object) -> object:
@@ -69,6 +59,13 @@ def details(
                 }
             )
     rules = service.did_rules(parsed.scope, parsed.name)
+    parents: list[ParentInfo] = [
+        {
+            "did": f"{p['scope']}:{p['name']}",
+            "type": str(p.get("type") or p.get("did_type") or "").upper().replace("DIDTYPE.", ""),
+        }
+        for p in service.parents(parsed.scope, parsed.name)
+    ]
     return {
         "did": row.did,
         "did_url": webui_did_url(settings.rucio_webui_url, row.scope, row.name),
@@ -76,4 +73,5 @@ def details(
         "metadata": {k: _plain(v) for k, v in metadata.items()},
         "replicas": replicas,
         "rules": [rule_info(r, settings.rucio_webui_url) for r in rules],
+        "parents": parents,
     }

@@ -17,7 +17,15 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Protocol, TypeVar
 
 from ..errors import NotSignedInError, RucioWidgetsError, translate
-from ..protocol import AuthState, Info, PanelError, PathsState, ResultsState, RowStatus
+from ..protocol import (
+    AuthState,
+    Info,
+    PanelError,
+    PathsState,
+    ResultsState,
+    RowStatus,
+    RuleInfo,
+)
 
 log = logging.getLogger("rucio_widgets.model")
 
@@ -33,12 +41,18 @@ class ModelEvents(Protocol):
     def statuses_changed(self, updates: dict[str, RowStatus]) -> None:
         """Availability of some rows changed (DID -> status)."""
 
+    def rules_changed(self, rules: list[RuleInfo]) -> None:
+        """Rules the Rules pane watches changed state or locks."""
+
 
 class NoEvents:
     def state_changed(self, changes: dict[str, Any]) -> None:
         pass
 
     def statuses_changed(self, updates: dict[str, RowStatus]) -> None:
+        pass
+
+    def rules_changed(self, rules: list[RuleInfo]) -> None:
         pass
 
 

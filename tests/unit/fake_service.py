@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from rucio_widgets.config import Settings
-from rucio_widgets.errors import NotFoundError, RucioWidgetsError
+from rucio_widgets.errors import NotFoundError, PermissionDeniedError, RucioWidgetsError
 from rucio_widgets.service import DIDRow, FileReplicas
 
 
@@ -76,6 +76,9 @@ class FakeService:
         #: datasets that a rule placed: only these have dataset-replica rows (as in Rucio)
         self.placed: set[str] = set()
         self.rules: dict[str, dict[str, Any]] = {}
+        self.deleted_rules: list[str] = []
+        #: RSE -> (limit in bytes or None, bytes used), as get_local_account_usage tells.
+        self.quota: dict[str, tuple[int | None, int]] = {}
         self.calls: Counter[str] = Counter()
         self.streams: list[FakeStream] = []
         #: call name -> error raised by the next such call
@@ -384,10 +387,11 @@ class FakeService:
         grouping: str,
         asynchronous: bool,
         comment: str | None,
+        ask_approval: bool = False,
     ) -> str | None:
         self._call("add_rule")
         self._entry(f"{scope}:{name}")
-        rule_id = f"rule{next(self._ids):04d}"
+        rule_id = f"{next(self._ids):032x}"  # hex, as Rucio's
         files = len(self._files(f"{scope}:{name}"))
         self.rules[rule_id] = {
             "id": rule_id,
@@ -395,7 +399,8 @@ class FakeService:
             "name": name,
             "account": self.account,
             "rse_expression": rse_expression,
-            "state": "REPLICATING",
+            "state": "WAITING_APPROVAL" if ask_approval else "REPLICATING",
+            "created_at": f"2026-01-01T00:{len(self.rules) // 60:02d}:{len(self.rules) % 60:02d}",
             "locks_ok_cnt": 0,
             "locks_replicating_cnt": files,
             "locks_stuck_cnt": 0,
@@ -410,3 +415,57 @@ class FakeService:
     def boost_rule(self, rule_id: str) -> None:
         self._call("boost_rule")
         self.rules[rule_id]["state"] = "REPLICATING"
+
+    def _own_rule(self, rule_id: str) -> dict[str, Any]:
+        if rule_id not in self.rules:
+            raise NotFoundError(f"No such rule: {rule_id}.", "")
+        rule = self.rules[rule_id]
+        if rule["account"] != self.account:
+            raise PermissionDeniedError(f"Rucio refused this: {self.account} cannot change it.")
+        return rule
+
+    def update_rule(self, rule_id: str, options: dict[str, Any]) -> None:
+        self._call("update_rule")
+        rule = self._own_rule(rule_id)
+        if "lifetime" in options:
+            rule["lifetime"] = options["lifetime"]
+            rule["expires_at"] = f"in {options['lifetime']} s"
+        if options.get("boost_rule") and rule["state"] == "STUCK":
+            rule["state"] = "REPLICATING"
+
+    def delete_rule(self, rule_id: str) -> None:
+        self._call("delete_rule")
+        rule = self._own_rule(rule_id)
+        rule["expires_at"] = "in 3600 s"  # Rucio's soft deletion
+        self.deleted_rules.append(rule_id)
+
+    def examine_rule(self, rule_id: str) -> dict[str, Any]:
+        self._call("examine_rule")
+        rule = self._own_rule(rule_id)
+        return {"rule_error": rule.get("error"), "transfers": []}
+
+    def local_usage(self, account: str) -> list[dict[str, Any]]:
+        self._call("local_usage")
+        return [
+            {
+                "rse": rse,
+                "bytes": used,
+                "files": 0,
+                "bytes_limit": limit,
+                "bytes_remaining": None if limit is None else limit - used,
+            }
+            for rse, (limit, used) in self.quota.items()
+        ]
+
+    def global_usage(self, account: str) -> list[dict[str, Any]]:
+        self._call("global_usage")
+        return []
+
+    def parents(self, scope: str, name: str) -> list[dict[str, Any]]:
+        self._call("parents")
+        did = f"{scope}:{name}"
+        return [
+            {"scope": e.scope, "name": e.name, "type": e.type}
+            for e in self.entries.values()
+            if did in e.children
+        ]

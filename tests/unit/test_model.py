@@ -19,6 +19,7 @@ from rucio_widgets.errors import (
     InvalidQueryError,
     NotAvailableError,
     NotFoundError,
+    PermissionDeniedError,
 )
 from rucio_widgets.model import BrowserModel
 from rucio_widgets.protocol import PAGE_SIZE, RowStatus
@@ -32,12 +33,16 @@ class Events:
     def __init__(self) -> None:
         self.changes: list[dict[str, Any]] = []
         self.statuses: list[dict[str, RowStatus]] = []
+        self.rules: list[list[Any]] = []
 
     def state_changed(self, changes: dict[str, Any]) -> None:
         self.changes.append(changes)
 
     def statuses_changed(self, updates: dict[str, RowStatus]) -> None:
         self.statuses.append(updates)
+
+    def rules_changed(self, rules: list[Any]) -> None:
+        self.rules.append(rules)
 
     def errors(self) -> list[dict[str, Any]]:
         return [c["error"] for c in self.changes if c.get("error")]
@@ -540,3 +545,87 @@ def test_selection_table_has_a_row_per_file_with_checksums_and_places(
     assert list(frame.columns) == list(table.columns) and len(frame) == 3
     assert frame.loc[0, "rse"] == DEST
     assert "3 files in 2 datasets, 2 available" in repr(table)
+
+
+# --- rules and quotas ---------------------------------------------------------------------
+
+
+def test_rules_are_listed_newest_first_and_filtered(model: BrowserModel, fake: FakeService) -> None:
+    fake.add_dataset("data18:a", 2, on=[SOURCE])
+    fake.add_dataset("data18:b", 2, on=[SOURCE])
+    model.make_available(["data18:a"])
+    model.make_available(["data18:b"])
+    first, second = sorted(fake.rules)
+    fake.rules[first]["state"] = "STUCK"
+    fake.rules[first]["error"] = "no source"
+    rules = model.rules(timeout=5)
+    assert [r.id for r in rules] == [second, first]
+    assert rules[1].did == "data18:a" and rules[1].error == "no source"
+    assert rules[1].locks == 2 and rules[1].comment == "rucio-widgets"
+    assert [r.id for r in model.rules("stuck", timeout=5)] == [first]
+    with pytest.raises(InvalidQueryError, match="not a rule state"):
+        model.rules("BROKEN", timeout=5)
+    page = model.rules_desk.page(0, 1, None, "DATA18:B", watch=False)
+    assert [r["id"] for r in page["rows"]] == [second] and page["total"] == 1
+    assert page["counts"] == {"STUCK": 1, "REPLICATING": 1}
+
+
+def test_rule_actions_extend_boost_and_delete_once(model: BrowserModel, fake: FakeService) -> None:
+    fake.add_dataset("data18:a", 1, on=[SOURCE])
+    model.make_available(["data18:a"])
+    (rule_id,) = fake.rules
+    assert model.extend_rule(rule_id, 30, timeout=5).expires_at == f"in {30 * 86400} s"
+    rule, note = model.boost_rule(rule_id, timeout=5)
+    assert "not STUCK: nothing to boost" in note and fake.calls["boost_rule"] == 0
+    fake.rules[rule_id]["state"] = "STUCK"
+    rule, note = model.boost_rule(rule_id, timeout=5)
+    assert rule.state == "REPLICATING" and fake.calls["boost_rule"] == 1
+    _, note = model.delete_rule(rule_id, timeout=5)
+    assert "expires within the hour" in note
+    _, again = model.delete_rule(rule_id, timeout=5)
+    assert "already being deleted" in again and fake.deleted_rules == [rule_id]
+    with pytest.raises(InvalidQueryError, match="not a lifetime"):
+        model.extend_rule(rule_id, 0, timeout=5)
+    with pytest.raises(InvalidQueryError, match="not a rule id"):
+        model.delete_rule("x; drop", timeout=5)
+    with pytest.raises(NotFoundError):
+        model.extend_rule("ab" * 16, 3, timeout=5)
+
+
+def test_someone_elses_rule_cannot_be_changed(model: BrowserModel, fake: FakeService) -> None:
+    fake.add_dataset("data18:a", 1, on=[SOURCE])
+    model.make_available(["data18:a"])
+    (rule_id,) = fake.rules
+    fake.rules[rule_id]["account"] = "bob"
+    with pytest.raises(PermissionDeniedError):
+        model.delete_rule(rule_id, timeout=5)
+
+
+def test_quotas_and_whether_a_request_fits(model: BrowserModel, fake: FakeService) -> None:
+    fake.add_dataset("data18:big", 4, size=1000, on=[SOURCE])
+    fake.quota = {DEST: (3000, 500), SOURCE: (None, 0)}
+    quotas = {q.rse: q for q in model.quotas(timeout=5)}
+    assert quotas[DEST].remaining == 2500 and quotas[DEST]["limit"] == 3000
+    assert quotas[SOURCE].limit is None and quotas[SOURCE].remaining is None
+    answer = model.check_quota(["data18:big"], None)
+    assert answer["bytes"] == 4000 and answer["fits"] is False
+    assert "Ask for approval" in answer["note"] and answer["quotas"][0]["rse"] == DEST
+    assert model.check_quota(["data18:big"], SOURCE)["fits"] is True
+    with pytest.raises(InvalidQueryError, match="needs a comment"):
+        model.make_available(["data18:big"], {"ask_approval": True})
+    model.make_available(["data18:big"], {"ask_approval": True, "comment": "thesis plots"})
+    (rule,) = fake.rules.values()
+    assert rule["state"] == "WAITING_APPROVAL"
+
+
+def test_a_watched_rules_page_gets_changes_pushed(
+    model: BrowserModel, fake: FakeService, events: Events
+) -> None:
+    fake.add_dataset("data18:a", 1, on=[SOURCE])
+    model.make_available(["data18:a"])
+    (rule_id,) = fake.rules
+    model.rules_desk.backoff = Backoff(first=0.01, ceiling=0.05)
+    model.rules_desk.page(0, 10, None, None, watch=True)
+    fake.finish_rule(rule_id)
+    pushed = wait_until(lambda: [r for batch in events.rules for r in batch])
+    assert pushed[0]["id"] == rule_id and pushed[0]["state"] == "OK"

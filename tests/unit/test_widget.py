@@ -264,3 +264,39 @@ def test_a_read_only_browser_refuses_writes_in_python_and_from_the_view(
         assert fake.calls["add_rule"] == 0 and not fake.rules
     finally:
         widget.close()
+
+
+def test_rules_quotas_and_rule_actions_over_the_comm(
+    widget: RucioBrowser, fake: FakeService
+) -> None:
+    widget.make_available("data18:ds")
+    (rule_id,) = fake.rules
+    comm = comm_of(widget)
+    page = comm.request({"type": "rules", "offset": 0, "limit": 10})
+    assert [r["id"] for r in page["rows"]] == [rule_id] and page["total"] == 1
+    assert set(page["rows"][0]) == set(protocol.RuleInfo.__annotations__)
+    assert widget.rules()[0].to_wire() == page["rows"][0]  # one shape, Python and wire
+    examined = comm.request({"type": "rule_action", "rule_id": rule_id, "action": "examine"})
+    assert examined["rule"]["id"] == rule_id and isinstance(examined["examine"], str)
+    wrong = comm.request({"type": "rule_action", "rule_id": rule_id, "action": "explode"})
+    assert wrong["error"]["kind"] == "InvalidQueryError"
+    assert widget.error == {}  # shown in place, not in the banner
+    fake.quota = {DEST: (10, 0)}
+    quotas = comm.request({"type": "quotas", "dids": ["data18:ds"]})
+    assert quotas["fits"] is False and quotas["quotas"][0]["remaining"] == 10
+    deleted = comm.request({"type": "rule_action", "rule_id": rule_id, "action": "delete"})
+    assert "within the hour" in deleted["note"] and fake.deleted_rules == [rule_id]
+    details = widget.details("data18:ds")
+    assert details["rules"][0]["id"] == rule_id and details["parents"] == []
+
+
+def test_a_read_only_browser_refuses_rule_actions(fake: FakeService, view: Any) -> None:
+    widget = RucioBrowser(service=fake, read_only=True, **SETTINGS)
+    try:
+        reply = comm_of(widget).request(
+            {"type": "rule_action", "rule_id": "ab" * 16, "action": "delete"}
+        )
+        assert reply["error"]["kind"] == "ReadOnlyError"
+        assert fake.calls["delete_rule"] == 0
+    finally:
+        widget.close()
