@@ -98,6 +98,7 @@ describe("Rpc", () => {
       metadata: {},
       replicas: [],
       rules: [],
+      parents: [],
     });
     await expect(call.promise).resolves.toMatchObject({ did: "s:a", did_type: "FILE" });
   });

@@ -535,6 +535,7 @@ describe("keyboard and details", () => {
     await reply(w.model, w.model.lastOf("details"), {
       did: "data18:AOD.002",
       did_type: "DATASET",
+      parents: [],
       did_url: null,
       metadata: { datatype: "AOD", events: 5000 },
       replicas: [
@@ -549,14 +550,17 @@ describe("keyboard and details", () => {
       rules: [
         {
           id: "0123456789abcdef",
+          did: "data18:AOD.002",
           rse_expression: "CERN-PROD_DATADISK",
           state: "OK",
           account: "jdoe",
           locks_ok: 12,
           locks_replicating: 0,
           locks_stuck: 0,
+          created_at: null,
           expires_at: null,
           error: null,
+          comment: null,
           url: null,
         },
       ],
@@ -816,19 +820,23 @@ describe("Rucio web UI links", () => {
     w.$('.rw-row[data-did="data18:AOD.002"] .rw-name').click();
     const rule = (/** @type {string} */ id, /** @type {string | null} */ url) => ({
       id,
+      did: "data18:AOD.002",
       rse_expression: "CERN-PROD_DATADISK",
       state: "OK",
       account: "jdoe",
       locks_ok: 1,
       locks_replicating: 0,
       locks_stuck: 0,
+      created_at: null,
       expires_at: null,
       error: null,
+      comment: null,
       url,
     });
     await reply(w.model, w.model.lastOf("details"), {
       did: "data18:AOD.002",
       did_type: "DATASET",
+      parents: [],
       // protocol.py always sends did_url; the view must cope with a reply that has none.
       did_url: /** @type {string | null} */ (didUrl),
       metadata: {},
