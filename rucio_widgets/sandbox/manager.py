@@ -65,6 +65,16 @@ _ENDPOINTS = (
     "vos",
 )
 
+#: Templates Rucio opens for rule approval, approval and denial mails.
+_MAIL_TEMPLATES = (
+    "rule_approval_request",
+    "rule_approved_user",
+    "rule_approved_admin",
+    "rule_denied_user",
+    "rule_denied_admin",
+    "rule_ok_notification",
+)
+
 
 def default_dir() -> Path:
     explicit = os.environ.get("RUCIO_WIDGETS_SANDBOX")
@@ -372,6 +382,16 @@ class Sandbox:
         processes.wait_for_port(port, timeout=10, what="memcached")
         return port
 
+    def _write_mail_templates(self) -> None:
+        """Rucio reads a mail template when a rule asks for approval (and when one is
+        approved or denied); the sandbox sends no mail, but the files must be there."""
+        folder = self.layout.etc / "mail_templates"
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in _MAIL_TEMPLATES:
+            path = folder / f"{name}.tmpl"
+            if not path.exists():
+                path.write_text(f"rucio-widgets sandbox: {name.replace('_', ' ')} (not sent)\n")
+
     def _write_server_config(self, database_url: str, cache_port: int, root_password: str) -> None:
         from rucio_widgets.sandbox import serverenv
 
@@ -389,6 +409,7 @@ class Sandbox:
             "formatter = generic\n\n"
             "[formatter_generic]\nformat = %%(levelname)s [%%(name)s] %%(message)s\n"
         )
+        self._write_mail_templates()
         config = f"""\
 [common]
 logdir = {self.layout.logs}

@@ -154,6 +154,13 @@ REPLICATED_DATASET = ("mc20", _FILLED_DATASETS[6][2])
 #: Two of its four files are also on the destination (PARTIALLY_AVAILABLE).
 PARTIAL_DATASET = ("mc20", _FILLED_DATASETS[4][2])
 CUSTOM_META = {"generator": "Powheg+Pythia8", "energy_tev": 13}
+#: Registered on a source disk without its bytes: alice's rule to the destination fails to
+#: copy, Rucio retries, and the rule ends STUCK with the transfer's error.
+BROKEN_DATASET = ("data18", "data18_13TeV.00350000.physics_Main.DAOD_PHYS.r13286_p4910")
+#: bob asked for a dataset over his quota: his rule waits for approval.
+APPROVAL_DATASET = ("mc20", _FILLED_DATASETS[5][2])
+#: A second dataset holding the first file of the first filled dataset (two parents).
+SECOND_PARENT = ("data18", "data18_13TeV.00348885.physics_Main.DAOD_PHYS.picked")
 
 
 def _log(message: str) -> None:
@@ -311,6 +318,48 @@ def seed_files(client: Any, layout: SandboxLayout, json_metadata: bool) -> None:
         path = next(layout.payload_dir.joinpath(scope).glob(item["name"]))
         uploader.upload([upload_item(path, DESTINATION_RSE, scope, item["name"])])
     _log("replicated and partial datasets prepared")
+    seed_rule_states(client)
+
+
+def seed_rule_states(client: Any) -> None:
+    """The states of rules and DIDs that the Rules pane and the details show: a STUCK
+    rule with a real transfer error, a rule waiting for approval, a file with two parents."""
+    scope, name = BROKEN_DATASET
+    files = [
+        {
+            "scope": scope,
+            "name": f"{name}._{number:06d}.pool.root.1",
+            "bytes": 1000,
+            "adler32": "0a0b0c0d",
+        }
+        for number in range(2)
+    ]
+    client.add_dataset(scope, name)
+    client.add_files_to_dataset(scope, name, files, rse=SOURCE_RSES[1])
+    client.close(scope, name)
+    client.add_replication_rule(
+        [{"scope": scope, "name": name}],
+        1,
+        DESTINATION_RSE,
+        account=DEFAULT_ACCOUNT,
+        comment="seeded: its files are missing on the source disk",
+    )
+    scope, name = APPROVAL_DATASET
+    client.add_replication_rule(
+        [{"scope": scope, "name": name}],
+        1,
+        DESTINATION_RSE,
+        account="bob",
+        ask_approval=True,
+        comment="bob is over quota and asks for this dataset for his thesis plots",
+    )
+    first_scope, first_dataset = _FILLED_DATASETS[0][0], _FILLED_DATASETS[0][2]
+    first = next(iter(client.list_files(first_scope, first_dataset)))
+    scope, name = SECOND_PARENT
+    client.add_dataset(scope, name)
+    client.attach_dids(scope, name, [{"scope": first["scope"], "name": first["name"]}])
+    client.close(scope, name)
+    _log("a stuck rule, a rule waiting for approval and a file with two parents made")
 
 
 def seed_user_files(client: Any, layout: SandboxLayout) -> None:

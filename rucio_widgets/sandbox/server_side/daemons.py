@@ -36,23 +36,53 @@ def _local_path(url: str) -> str:
     return parsed.path
 
 
+#: request id -> why its copy failed; the poller then reports the transfer FAILED, as FTS
+#: would, and Rucio retries it and finally marks its lock (and the rule) STUCK.
+_FAILED: dict[str, str] = {}
+
+
 def _patch_mock_transfertool() -> None:
-    from rucio.transfertool.mock import MockTransfertool
+    from rucio.db.sqla.constants import RequestState
+    from rucio.transfertool.mock import MockTransferStatusReport, MockTransfertool
 
     original_submit = MockTransfertool.submit
+    original_query = MockTransfertool.bulk_query
+
+    class FailedReport(MockTransferStatusReport):
+        supported_db_fields = ["state", "external_id", "reason"]
+
+        def __init__(self, request_id: str, external_id: str, reason: str):
+            super().__init__(request_id, external_id)
+            self.state = RequestState.FAILED
+            self.reason = reason
 
     def copying_submit(self, transfers, job_params, timeout=None):
         transfers = list(transfers)
         for transfer in transfers:
             source = _local_path(transfer.source_url(transfer.src))
             destination = _local_path(transfer.dest_url)
-            os.makedirs(os.path.dirname(destination), exist_ok=True)
-            partial = destination + ".part"
-            shutil.copyfile(source, partial)
-            os.replace(partial, destination)
+            try:
+                os.makedirs(os.path.dirname(destination), exist_ok=True)
+                partial = destination + ".part"
+                shutil.copyfile(source, partial)
+                os.replace(partial, destination)
+            except OSError as exc:
+                _FAILED[str(transfer.rws.request_id)] = (
+                    f"SOURCE [{exc.errno}] {exc.strerror}: {source}"
+                )
         return original_submit(self, transfers, job_params, timeout)
 
+    def failing_query(self, requests_by_eid, timeout=None):
+        response = original_query(self, requests_by_eid, timeout)
+        for external_id, reports in response.items():
+            for request_id in list(reports):
+                reason = _FAILED.pop(str(request_id), None)
+                if reason is not None:
+                    reports[request_id] = FailedReport(request_id, external_id, reason)
+        return response
+
     MockTransfertool.submit = copying_submit
+    MockTransfertool.bulk_query = failing_query
 
 
 def main() -> int:
