@@ -26,6 +26,7 @@ from .resolve import resolve
 if TYPE_CHECKING:
     from .widget import RucioBrowser
 
+# The one place the version is set: pyproject.toml reads it ([tool.hatch.version]).
 __version__ = "0.1.0"
 
 __all__ = [
