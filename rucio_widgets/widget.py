@@ -9,6 +9,7 @@ into notebooks).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import threading
@@ -186,6 +187,9 @@ class RucioBrowser(anywidget.AnyWidget):
 
     def _make_model(self, instance: str | None) -> BrowserModel:
         config, credentials = load_config(instance, **self._settings_kwargs)
+        account = getattr(self._client_kwarg, "account", None)
+        if account and "account" not in self._settings_kwargs:  # a ready client knows who
+            config = dataclasses.replace(config, account=str(account))
         service = self._service_kwarg or RucioService(config, self._client_kwarg, credentials)
         return BrowserModel(service, config, events=_Events(self))
 

@@ -10,11 +10,18 @@ the pane stops watching.
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from ..config import Settings
-from ..errors import InvalidQueryError, NotFoundError, RucioWidgetsError, translate
+from ..errors import (
+    InvalidQueryError,
+    NotFoundError,
+    PermissionDeniedError,
+    RucioWidgetsError,
+    translate,
+)
 from ..protocol import RULE_STATES, RULES_PAGE_SIZE, QuotasAnswer, RuleInfo, RulesAnswer
 from ..rules import Quota, Rule, make_quota
 from ..service import Service
@@ -36,6 +43,20 @@ def _check_rule_id(rule_id: str) -> str:
             "Rule ids are 32 hex digits, as browser.rules() shows them.",
         )
     return text.replace("-", "").lower()
+
+
+@contextlib.contextmanager
+def _policy_words(action: str) -> Iterator[None]:
+    """Rucio's refusal in words: whose rule it is, or the server's permission policy (the
+    generic policy lets only administrators change or delete rules, even their owners')."""
+    try:
+        yield
+    except PermissionDeniedError as exc:
+        raise PermissionDeniedError(
+            f"Rucio refused to {action}: {exc.message.split(': ', 1)[-1]}",
+            "Only the rule's owner may change it, and on some servers (Rucio's generic "
+            "permission policy) only administrators: ask them, or use the Rucio web UI.",
+        ) from None
 
 
 class RulesDesk:
@@ -113,7 +134,8 @@ class RulesDesk:
                 "For example browser.extend_rule(rule_id, 30).",
             )
         rule_id = _check_rule_id(rule_id)
-        self.service.update_rule(rule_id, {"lifetime": whole * 86400})
+        with _policy_words(f"extend rule {rule_id}"):
+            self.service.update_rule(rule_id, {"lifetime": whole * 86400})
         return self.get(rule_id)
 
     def boost(self, rule_id: str) -> tuple[Rule, str]:
@@ -121,7 +143,8 @@ class RulesDesk:
         rule = self.get(rule_id)
         if rule.state != "STUCK":
             return rule, f"Rule {rule.id} is {rule.state}, not STUCK: nothing to boost."
-        self.service.boost_rule(rule.id)
+        with _policy_words(f"boost rule {rule.id}"):
+            self.service.boost_rule(rule.id)
         self._wake.set()
         return self.get(rule.id), (
             f"Rule {rule.id} is boosted: Rucio retries its {rule.locks_stuck} stuck "
@@ -140,7 +163,8 @@ class RulesDesk:
                 return None, f"Rule {rule_id} is already being deleted. {soft}"
             self._deleted.add(rule_id)
         try:
-            self.service.delete_rule(rule_id)
+            with _policy_words(f"delete rule {rule_id}"):
+                self.service.delete_rule(rule_id)
         except Exception:
             with self._lock:
                 self._deleted.discard(rule_id)
@@ -160,7 +184,7 @@ class RulesDesk:
         for transfer in analysis.get("transfers") or []:
             name = f"{transfer.get('scope')}:{transfer.get('name')}"
             where = transfer.get("rse") or transfer.get("rse_id") or ""
-            reason = transfer.get("last_error") or transfer.get("state") or ""
+            reason = transfer.get("last_error") or str(transfer.get("state") or "").split(".")[-1]
             attempts = transfer.get("attempts")
             lines.append(
                 f"{name} to {where}: {reason}" + (f" ({attempts} attempts)" if attempts else "")

@@ -49,12 +49,12 @@ def _patch_mock_transfertool() -> None:
     original_query = MockTransfertool.bulk_query
 
     class FailedReport(MockTransferStatusReport):
-        supported_db_fields = ["state", "external_id", "reason"]
+        supported_db_fields = ("state", "external_id", "err_msg")
 
         def __init__(self, request_id: str, external_id: str, reason: str):
             super().__init__(request_id, external_id)
             self.state = RequestState.FAILED
-            self.reason = reason
+            self.err_msg = reason
 
     def copying_submit(self, transfers, job_params, timeout=None):
         transfers = list(transfers)
@@ -76,7 +76,7 @@ def _patch_mock_transfertool() -> None:
         response = original_query(self, requests_by_eid, timeout)
         for external_id, reports in response.items():
             for request_id in list(reports):
-                reason = _FAILED.pop(str(request_id), None)
+                reason = _FAILED.get(str(request_id))
                 if reason is not None:
                     reports[request_id] = FailedReport(request_id, external_id, reason)
         return response
