@@ -21,7 +21,7 @@ from .errors import (
     RucioWidgetsError,
     ServerUnavailableError,
 )
-from .resolve import resolve
+from .resolve import resolve, upload
 
 if TYPE_CHECKING:
     from .widget import RucioBrowser
@@ -44,6 +44,7 @@ __all__ = [
     "ServerUnavailableError",
     "doctor",
     "resolve",
+    "upload",
 ]
 
 

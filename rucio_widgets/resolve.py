@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -49,5 +50,35 @@ def resolve(
                 model.make_available()
             return model.wait(timeout)
         return model.wait(timeout, transfers=False)
+    finally:
+        model.close()
+
+
+def upload(
+    paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+    *,
+    dataset: str | None = None,
+    scope: str | None = None,
+    rse: str | None = None,
+    lifetime_days: int | None = None,
+    timeout: float | None = None,
+    instance: str | None = None,
+    client: Any = None,
+    **settings: Any,
+) -> list[str]:
+    """Upload local files into Rucio without a widget; returns their DIDs (see
+    ``RucioBrowser.upload``). Settings are read as ``RucioBrowser`` reads them."""
+    config, credentials = load_config(instance, **settings)
+    model = BrowserModel(RucioService(config, client, credentials), config)
+    try:
+        model.service.ensure_signed_in()
+        return model.upload(
+            [paths] if isinstance(paths, (str, os.PathLike)) else list(paths),
+            dataset=dataset,
+            scope=scope,
+            rse=rse,
+            lifetime_days=lifetime_days,
+            timeout=timeout,
+        )
     finally:
         model.close()

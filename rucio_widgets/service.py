@@ -201,6 +201,12 @@ class Service(Protocol):
 
     def parents(self, scope: str, name: str) -> list[dict[str, Any]]: ...
 
+    def add_dataset(self, scope: str, name: str) -> bool: ...
+
+    def attach(self, scope: str, name: str, files: Sequence[tuple[str, str]]) -> None: ...
+
+    def upload(self, items: Sequence[dict[str, Any]]) -> None: ...
+
 
 class JsonLineStream:
     """A GET whose answer is read line by line; ``close()`` stops it from any thread."""
@@ -682,6 +688,51 @@ class RucioService:
             f"listing the parents of {scope}:{name}",
             lambda c: list(c.list_parent_dids(scope, name)),
         )
+
+    # --- uploads --------------------------------------------------------------------------
+    def add_dataset(self, scope: str, name: str) -> bool:
+        """Create an open dataset; False when it exists already."""
+        from rucio.common.exception import DataIdentifierAlreadyExists
+
+        try:
+            self.client.add_dataset(scope, name)
+        except DataIdentifierAlreadyExists:
+            return False
+        except Exception as exc:
+            raise translate(exc, doing=f"creating dataset {scope}:{name}") from exc
+        return True
+
+    def attach(self, scope: str, name: str, files: Sequence[tuple[str, str]]) -> None:
+        """Attach files to a dataset (those attached already are fine)."""
+        from rucio.common.exception import FileAlreadyExists
+
+        for start in range(0, len(files), REPLICA_CHUNK):
+            chunk = [{"scope": s, "name": n} for s, n in files[start : start + REPLICA_CHUNK]]
+            try:
+                self.client.attach_dids(scope, name, chunk)
+            except FileAlreadyExists:
+                for item in chunk:  # some were there: attach the others one by one
+                    try:
+                        self.client.attach_dids(scope, name, [item])
+                    except FileAlreadyExists:
+                        continue
+            except Exception as exc:
+                raise translate(exc, doing=f"attaching files to {scope}:{name}") from exc
+
+    def upload(self, items: Sequence[dict[str, Any]]) -> None:
+        """Upload with Rucio's UploadClient: each file is copied to the RSE, checked, and
+        only then registered (``register_after_upload``), so a copy that breaks off leaves
+        no replica for bytes that never arrived."""
+        import logging
+
+        from rucio.client.uploadclient import UploadClient
+
+        quiet = logging.getLogger("rucio_widgets.upload")
+        quiet.setLevel(logging.WARNING)
+        try:
+            UploadClient(_client=self.client, logger=quiet).upload(list(items))
+        except Exception as exc:
+            raise translate(exc, doing="uploading") from exc
 
     # --- helpers --------------------------------------------------------------------------
     def _call(self, doing: str, fn: Callable[[Any], T]) -> T:

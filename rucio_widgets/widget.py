@@ -12,8 +12,9 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
+import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -339,6 +340,32 @@ class RucioBrowser(anywidget.AnyWidget):
         """Your quota per RSE (local limits) and per RSE expression (global limits):
         ``rse, kind, limit, used, remaining`` in bytes, ``None`` for no limit."""
         return self._model.quotas(timeout)
+
+    @_api
+    def upload(
+        self,
+        paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+        *,
+        dataset: str | None = None,
+        scope: str | None = None,
+        rse: str | None = None,
+        lifetime_days: int | None = None,
+        timeout: float | None = None,
+    ) -> list[str]:
+        """Upload local files (paths or globs under the working directory) into Rucio;
+        returns their DIDs. ``scope``: yours by default; ``rse``: ``upload_rse`` of
+        [widgets] by default; ``dataset`` (``name`` or ``scope:name``) is created if
+        missing and the files are attached to it. Files registered already with the same
+        bytes are skipped (a re-run is idempotent); other bytes under a registered name are
+        refused, and so is an upload over your quota, before any byte moves."""
+        return self._model.upload(
+            [paths] if isinstance(paths, (str, os.PathLike)) else list(paths),
+            dataset=dataset,
+            scope=scope,
+            rse=rse,
+            lifetime_days=lifetime_days,
+            timeout=timeout,
+        )
 
     @_api
     def selection_table(self, timeout: float | None = 120) -> SelectionTable:

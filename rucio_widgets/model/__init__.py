@@ -17,6 +17,7 @@ Nothing here blocks the caller except the Python API's explicit waits.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -55,6 +56,7 @@ from .search import Search
 from .selection import Selection, did_of
 from .state import ModelEvents, NoEvents, State, Store, Workers
 from .statuses import LocalPaths, Statuses
+from .uploads import Uploads
 
 __all__ = ["BrowserModel", "ModelEvents", "Result", "State"]
 
@@ -115,6 +117,7 @@ class BrowserModel:
         )
         self.export = Export(self.selection, self.paths_cache, self.statuses, self.mode)
         self._account = settings.account or ""
+        self.uploads = Uploads(service, settings, self.account, self.searcher.default_scopes)
         self.rules_desk = RulesDesk(
             service, settings, self.account, (events or NoEvents()).rules_changed
         )
@@ -328,6 +331,40 @@ class BrowserModel:
                 break
             size = (size or 0) + row.bytes
         return self.rules_desk.fit(expression, self.service.rses(expression), size)
+
+    # --- uploads --------------------------------------------------------------------------
+    def upload(
+        self,
+        paths: Sequence[str | os.PathLike[str]],
+        *,
+        dataset: str | None = None,
+        scope: str | None = None,
+        rse: str | None = None,
+        lifetime_days: int | None = None,
+        timeout: float | None = None,
+    ) -> list[str]:
+        """Upload local files (paths or globs) into ``dataset``; their DIDs."""
+        self.refuse_writes("upload")
+        token = self.store.begin("Uploading…")
+
+        def progress(done: int, total: int) -> None:
+            self.store.relabel(token, f"Uploading {done} of {total} files…")
+
+        try:
+            future = self.workers.run(
+                partial(
+                    self.uploads.upload,
+                    paths,
+                    dataset=dataset,
+                    scope=scope,
+                    rse=rse,
+                    lifetime_days=lifetime_days,
+                    on_progress=progress,
+                )
+            )
+            return self._finish(future, timeout, "the upload")
+        finally:
+            self.store.end(token)
 
     # --- export ---------------------------------------------------------------------------
     def selection_table(self, timeout: float | None = 120) -> SelectionTable:

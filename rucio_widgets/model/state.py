@@ -132,6 +132,15 @@ class Store:
         self.publish(busy=label)
         return token
 
+    def relabel(self, token: int, label: str) -> None:
+        """Change what ``token`` shows (progress of a long job)."""
+        with self._lock:
+            if token not in self._busy:
+                return
+            self._busy[token] = label
+            shown = next(reversed(self._busy.values()))
+        self.publish(busy=shown)
+
     def end(self, token: int) -> None:
         with self._lock:
             self._busy.pop(token, None)

@@ -27,6 +27,7 @@ from .layout import (
     DEFAULT_SERVER_PORT,
     DESTINATION_RSE,
     FORMAT_VERSION,
+    SCRATCH_RSE,
     USER_ACCOUNTS,
     SandboxLayout,
 )
@@ -579,6 +580,7 @@ rse_mount_path = {self.layout.mount_path}
 path_begins_at = {self.layout.path_begins_at}
 download_dir = {download_dir}
 replication_rule_lifetime_days = 7
+upload_rse = {SCRATCH_RSE}
 """
             _write_private(self.layout.client_config(account), config)
 

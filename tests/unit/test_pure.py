@@ -166,3 +166,22 @@ def test_scope_named_in_a_bare_name_is_the_longest_followed_by_a_dot_or_undersco
     assert scope_named_in("mc2000.x", scopes) is None  # not followed by . or _
     assert scope_named_in("mc20", scopes) is None  # the scope alone is not a name in it
     assert scope_named_in("*ttbar*", scopes) is None
+
+
+def test_local_files_expands_globs_under_the_base_folder_once_each(tmp_path) -> None:
+    import pytest
+
+    from rucio_widgets.errors import InvalidQueryError
+    from rucio_widgets.model.uploads import adler32_of, local_files
+
+    (tmp_path / "out").mkdir()
+    for name in ("a.root", "b.root", "c.txt"):
+        (tmp_path / "out" / name).write_bytes(name.encode())
+    found = local_files(["out/*.root", "out/a.root"], base=tmp_path)
+    assert [p.name for p in found] == ["a.root", "b.root"]
+    assert local_files(str(tmp_path / "out" / "c.txt"))[0].name == "c.txt"
+    with pytest.raises(InvalidQueryError, match="matches no file"):
+        local_files(["out/*.h5"], base=tmp_path)
+    with pytest.raises(InvalidQueryError, match="is a folder"):
+        local_files(["out"], base=tmp_path)
+    assert adler32_of(tmp_path / "out" / "a.root") == f"{__import__('zlib').adler32(b'a.root'):08x}"
