@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from rucio_widgets.sandbox import Sandbox
-from rucio_widgets.sandbox.postgres import PostgresCluster
-from rucio_widgets.sandbox.processes import free_port
+from rucio_widgets.sandbox.postgres import PostgresCluster, find_bindir
+from rucio_widgets.sandbox.processes import free_port, owned_pids
 from rucio_widgets.sandbox.testing import SandboxSession
 
 
@@ -48,8 +48,9 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxSession
         return
 
     def stop() -> None:
-        handle.down(quiet=True)
-        PostgresCluster(handle.dir, 0, "").remove()
+        # Processes and the database cluster (outside tmp_path when run as root) go; the
+        # folder with its logs stays for pytest to prune.
+        handle.remove(keep_folder=True)
 
     atexit.register(stop)  # a backstop if teardown never runs
     try:
@@ -58,6 +59,9 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxSession
     finally:
         stop()
         atexit.unregister(stop)
+    cluster = PostgresCluster(handle.dir, 0, "") if find_bindir() else None
+    assert cluster is None or not cluster.root.exists(), f"{cluster.root} was left behind"
+    assert not owned_pids(handle.dir), f"processes of {handle.dir} were left running"
 
 
 @pytest.fixture

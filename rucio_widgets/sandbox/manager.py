@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import processes
+from . import postgres, processes
 from .layout import (
     ALL_RSES,
     DEFAULT_ACCOUNT,
@@ -87,6 +87,8 @@ class SandboxState:
     seeded: bool = False
     processes: list[ProcessRecord] = field(default_factory=list)
     postgres_pid: int | None = None
+    #: The token in the owner file of this sandbox's PostgreSQL cluster (see postgres.py).
+    postgres_owner: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -99,6 +101,7 @@ class SandboxState:
             "seeded": self.seeded,
             "processes": [p.to_json() for p in self.processes],
             "postgres_pid": self.postgres_pid,
+            "postgres_owner": self.postgres_owner,
         }
 
     @classmethod
@@ -113,6 +116,7 @@ class SandboxState:
             seeded=bool(data.get("seeded")),
             processes=[ProcessRecord.from_json(p) for p in data.get("processes", [])],
             postgres_pid=data.get("postgres_pid"),
+            postgres_owner=data.get("postgres_owner"),
         )
 
 
@@ -228,6 +232,9 @@ class Sandbox:
                 self.log(f"Sandbox at {self.dir} is running: restarting it.")
                 self.down(quiet=True)
                 state = self._load_state()
+        # Processes of an earlier sandbox at this path whose records went with its folder.
+        self._stop_leftovers()
+        self._sweep_orphan_clusters()
         if state is None:
             state = SandboxState(db=db, ports={}, tls=bool(tls))
         state.ports["server"] = self._choose_server_port(port, state)
@@ -236,14 +243,46 @@ class Sandbox:
         try:
             self._up(state, started)
         except BaseException as exc:
-            # An interrupted or failed up leaves nothing running.
+            # An interrupted or failed up leaves nothing running, and a sandbox that was
+            # never seeded keeps no database cluster (the next `up` makes it afresh anyway).
             self.log("Stopping what this `up` started ...")
             self._stop_all(state)
+            if not state.seeded:
+                self._discard_cluster(state)
             self._save_state(state)
             if isinstance(exc, KeyboardInterrupt):
                 raise SandboxError("Interrupted: nothing of the sandbox is left running.") from exc
             raise
         return self.status()
+
+    def _stop_leftovers(self) -> None:
+        """Stop processes tagged with this sandbox folder that no record knows of any more."""
+        left = processes.stop_owned(self.dir)
+        if left:
+            self.log(
+                f"Stopped {len(left)} processes ({', '.join(sorted(set(left)))}) left running "
+                f"by an earlier sandbox at {self.dir}."
+            )
+
+    def _sweep_orphan_clusters(self) -> None:
+        removed = postgres.sweep_orphans()
+        if removed:
+            self.log(
+                f"Deleted {len(removed)} PostgreSQL cluster(s) of sandboxes whose folder is "
+                f"gone: {', '.join(str(r) for r in removed)}."
+            )
+
+    def _discard_cluster(self, state: SandboxState) -> None:
+        if state.db != "postgresql" or find_bindir() is None:
+            return
+        cluster = PostgresCluster(self.dir, 0, "")
+        if cluster.root.exists():
+            # Its log may tell why the up failed: keep it with the sandbox's logs.
+            with contextlib.suppress(OSError):
+                shutil.copyfile(cluster.log_path, self.layout.logs / "postgres.log")
+            cluster.remove()
+        state.postgres_owner = None
+        state.bootstrapped = False
 
     def _check_unchanged(self, state: SandboxState, db: str, tls: bool | None) -> None:
         if state.db != db:
@@ -299,7 +338,9 @@ class Sandbox:
         memcached_port = self._start_memcached(state)
         self._save_state(state)
         self._write_server_config(database_url, memcached_port, passwords["root"])
-        server_env = {**os.environ, "RUCIO_CONFIG": str(self.layout.server_config)}
+        server_env = processes.owned_env(
+            self.dir, {**os.environ, "RUCIO_CONFIG": str(self.layout.server_config)}
+        )
         server_env.pop("RUCIO_HOME", None)
         if fresh:
             self._reset_storage()
@@ -343,14 +384,35 @@ class Sandbox:
         port = processes.free_port()
         state.ports["postgres"] = port
         cluster = PostgresCluster(self.dir, port, password)
+        if cluster.exists() and not self._owns(cluster, state):
+            # Left by an earlier sandbox at this path whose folder was deleted: it knows
+            # another password and holds another sandbox's data.
+            self.log(
+                f"The PostgreSQL cluster in {cluster.root} belongs to an earlier sandbox at "
+                "this path (its folder was deleted): making a new one."
+            )
+            cluster.remove()
         if not cluster.exists():
-            cluster.init()
+            # Recorded here before the cluster exists: a sweep never takes a cluster that
+            # is being made for a live folder.
+            state.postgres_owner = secrets.token_urlsafe(16)
+            self._save_state(state)
+            cluster.init(state.postgres_owner)
             fresh = True
         cluster.stop()  # a cluster left by a killed session would hold its data folder
         state.postgres_pid = cluster.start()
         if fresh:
             cluster.recreate_database()
         return cluster.url, fresh
+
+    def _owns(self, cluster: PostgresCluster, state: SandboxState) -> bool:
+        token = cluster.owner_token()
+        if token is None and state.postgres_owner is None and state.bootstrapped:
+            # Made before clusters had owner files, by this very sandbox folder: adopt it.
+            state.postgres_owner = secrets.token_urlsafe(16)
+            cluster.claim(state.postgres_owner)
+            return True
+        return token is not None and token == state.postgres_owner
 
     def _start_memcached(self, state: SandboxState) -> int:
         binary = shutil.which("memcached")
@@ -366,7 +428,12 @@ class Sandbox:
         argv = [binary, "-l", "127.0.0.1", "-p", str(port), "-U", "0", "-m", "64"]
         if os.geteuid() == 0:
             argv += ["-u", "nobody"]
-        _, record = processes.start("memcached", argv, log_path=self.layout.logs / "memcached.log")
+        _, record = processes.start(
+            "memcached",
+            argv,
+            log_path=self.layout.logs / "memcached.log",
+            env=processes.owned_env(self.dir),
+        )
         state.processes.append(record)
         state.ports["memcached"] = port
         processes.wait_for_port(port, timeout=10, what="memcached")
@@ -580,10 +647,21 @@ replication_rule_lifetime_days = 7
         """Stop the sandbox's processes; False when nothing was running."""
         state = self._load_state()
         if state is None:
+            # The folder may have been deleted while its processes ran: they carry its tag.
+            left = processes.stop_owned(self.dir)
+            if find_bindir() is not None:
+                PostgresCluster(self.dir, 0, "").stop()
             if not quiet:
-                self.log(f"No sandbox at {self.dir}: nothing to stop.")
-            return False
+                self.log(
+                    f"No sandbox at {self.dir}; stopped {len(left)} processes it had left running."
+                    if left
+                    else f"No sandbox at {self.dir}: nothing to stop."
+                )
+            return bool(left)
         stopped = self._stop_all(state)
+        left = processes.stop_owned(self.dir)
+        if left:
+            stopped.append(f"{len(left)} processes no record knew of")
         self._save_state(state)
         if not quiet:
             self.log(
@@ -636,13 +714,24 @@ replication_rule_lifetime_days = 7
         for record in records:
             processes.stop(record)
 
-    def remove(self) -> None:
-        """Stop the sandbox and delete its folder and database cluster."""
+    def remove(self, *, keep_folder: bool = False) -> None:
+        """Stop the sandbox and delete its database cluster and (unless ``keep_folder``,
+        which keeps the logs to read, as the tests do) its folder."""
         with contextlib.suppress(SandboxError):
             self.down(quiet=True)
+        processes.stop_owned(self.dir)
         if find_bindir() is not None:
             PostgresCluster(self.dir, 0, "").remove()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if keep_folder:
+            with contextlib.suppress(SandboxError, OSError):
+                state = self._load_state()
+                if state is not None:
+                    state.postgres_owner = None
+                    state.bootstrapped = state.seeded = False
+                    self._save_state(state)
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
+        self._sweep_orphan_clusters()
 
 
 #: Environment variables the rucio client reads before rucio.cfg's ca_cert and X.509 paths.
