@@ -4,6 +4,8 @@ Set RUCIO_WIDGETS_TEST_SANDBOX=DIR to reuse a sandbox folder across runs while d
 (it is started if needed and left running); otherwise a fresh one is made in a temp folder
 and stopped, with its database, when the session ends, whatever the tests did.
 RUCIO_WIDGETS_TEST_DB=sqlite|postgresql picks the database (default: PostgreSQL if present).
+RUCIO_WIDGETS_TEST_RUCIO_VERSION=X.Y.Z runs that Rucio server release instead of the default
+(the tests' client stays rucio-clients from pyproject; see docs/server-versions.md).
 """
 
 from __future__ import annotations
@@ -54,7 +56,11 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxSession
 
     atexit.register(stop)  # a backstop if teardown never runs
     try:
-        handle.up(port=free_port(), db=os.environ.get("RUCIO_WIDGETS_TEST_DB") or None)
+        handle.up(
+            port=free_port(),
+            db=os.environ.get("RUCIO_WIDGETS_TEST_DB") or None,
+            rucio_version=os.environ.get("RUCIO_WIDGETS_TEST_RUCIO_VERSION") or None,
+        )
         yield SandboxSession(handle)
     finally:
         stop()

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import postgres, processes
+from . import postgres, processes, serverenv
 from .layout import (
     ALL_RSES,
     DEFAULT_ACCOUNT,
@@ -129,6 +129,7 @@ class StatusReport:
     running: dict[str, bool]
     seeded: bool
     tls: bool = False
+    rucio_version: str = RUCIO_VERSION
 
     @property
     def up(self) -> bool:
@@ -137,7 +138,7 @@ class StatusReport:
     def describe(self) -> str:
         if not self.exists:
             return f"No sandbox at {self.directory} (run `rucio-widgets sandbox up`)."
-        lines = [f"Sandbox at {self.directory} ({self.db}, rucio {RUCIO_VERSION})"]
+        lines = [f"Sandbox at {self.directory} ({self.db}, rucio {self.rucio_version})"]
         lines.append(
             f"  server: {self.server_url}"
             + (" (TLS: x509 and x509_proxy sign-in work too)" if self.tls else "")
@@ -166,12 +167,18 @@ class Sandbox:
                 f"{path} is unreadable ({exc}): remove {self.dir} to start afresh."
             ) from exc
         state = SandboxState.from_json(data)
-        if state.format != FORMAT_VERSION or state.rucio_version != RUCIO_VERSION:
+        try:
+            serverenv.check_supported(state.rucio_version)
+            supported = True
+        except SandboxError:
+            supported = False
+        if state.format != FORMAT_VERSION or not supported:
+            oldest = ".".join(map(str, serverenv.OLDEST_SUPPORTED))
             raise SandboxError(
                 f"The sandbox at {self.dir} was made by another version (format "
                 f"{state.format}, rucio {state.rucio_version}; this one needs format "
-                f"{FORMAT_VERSION}, rucio {RUCIO_VERSION}): stop it with `rucio-widgets sandbox "
-                f"down --dir {self.dir}`, then remove the folder or pass another --dir."
+                f"{FORMAT_VERSION}, rucio {oldest} or newer): stop it with `rucio-widgets "
+                f"sandbox down --dir {self.dir}`, then remove the folder or pass another --dir."
             )
         return state
 
@@ -220,14 +227,22 @@ class Sandbox:
 
     # --- up -------------------------------------------------------------------------------
     def up(
-        self, *, db: str | None = None, port: int | None = None, tls: bool | None = None
+        self,
+        *,
+        db: str | None = None,
+        port: int | None = None,
+        tls: bool | None = None,
+        rucio_version: str | None = None,
     ) -> StatusReport:
-        """Make or restart the sandbox; ``db`` and ``tls`` are fixed when it is made."""
+        """Make or restart the sandbox; ``db``, ``tls`` and ``rucio_version`` (the server
+        release, default RUCIO_VERSION) are fixed when it is made."""
+        if rucio_version is not None:
+            serverenv.check_supported(rucio_version)
         state = self._load_state()
         db = self._choose_db(db, state)
         if state is not None:
             # Before a restart: a mismatched `up` leaves a running sandbox running.
-            self._check_unchanged(state, db, tls)
+            self._check_unchanged(state, db, tls, rucio_version)
             if any(processes.is_running(p) for p in state.processes):
                 self.log(f"Sandbox at {self.dir} is running: restarting it.")
                 self.down(quiet=True)
@@ -236,7 +251,9 @@ class Sandbox:
         self._stop_leftovers()
         self._sweep_orphan_clusters()
         if state is None:
-            state = SandboxState(db=db, ports={}, tls=bool(tls))
+            state = SandboxState(
+                db=db, ports={}, tls=bool(tls), rucio_version=rucio_version or RUCIO_VERSION
+            )
         state.ports["server"] = self._choose_server_port(port, state)
         self.dir.mkdir(parents=True, exist_ok=True)
         started: list[ProcessRecord] = []
@@ -284,7 +301,15 @@ class Sandbox:
         state.postgres_owner = None
         state.bootstrapped = False
 
-    def _check_unchanged(self, state: SandboxState, db: str, tls: bool | None) -> None:
+    def _check_unchanged(
+        self, state: SandboxState, db: str, tls: bool | None, rucio_version: str | None
+    ) -> None:
+        if rucio_version is not None and rucio_version != state.rucio_version:
+            raise SandboxError(
+                f"The sandbox at {self.dir} runs rucio {state.rucio_version}, not "
+                f"{rucio_version}: drop --rucio-version, or use another --dir for a second "
+                "sandbox."
+            )
         if state.db != db:
             raise SandboxError(
                 f"The sandbox at {self.dir} uses {state.db}, not {db}: drop --db, or use "
@@ -326,7 +351,7 @@ class Sandbox:
 
     def _up(self, state: SandboxState, started: list[ProcessRecord]) -> None:
         t0 = time.monotonic()
-        python = ensure_server_env(self.log)
+        python = ensure_server_env(self.log, state.rucio_version)
         passwords = self.secrets()
         for sub in ("logs", "logs/trace", "tokens"):
             (self.dir / sub).mkdir(parents=True, exist_ok=True)
@@ -337,7 +362,9 @@ class Sandbox:
         self._save_state(state)
         memcached_port = self._start_memcached(state)
         self._save_state(state)
-        self._write_server_config(database_url, memcached_port, passwords["root"])
+        self._write_server_config(
+            database_url, memcached_port, passwords["root"], state.rucio_version
+        )
         server_env = processes.owned_env(
             self.dir, {**os.environ, "RUCIO_CONFIG": str(self.layout.server_config)}
         )
@@ -403,7 +430,7 @@ class Sandbox:
         state.postgres_pid = cluster.start()
         if fresh:
             cluster.recreate_database()
-        return cluster.url, fresh
+        return cluster.url(serverenv.database_driver(state.rucio_version)), fresh
 
     def _owns(self, cluster: PostgresCluster, state: SandboxState) -> bool:
         token = cluster.owner_token()
@@ -439,10 +466,10 @@ class Sandbox:
         processes.wait_for_port(port, timeout=10, what="memcached")
         return port
 
-    def _write_server_config(self, database_url: str, cache_port: int, root_password: str) -> None:
-        from rucio_widgets.sandbox import serverenv
-
-        site_packages = next((serverenv.server_env_dir() / "lib").glob("python3*/site-packages"))
+    def _write_server_config(
+        self, database_url: str, cache_port: int, root_password: str, rucio_version: str
+    ) -> None:
+        site_packages = serverenv.site_packages(rucio_version)
         migrate_repo = site_packages / "rucio" / "db" / "sqla" / "migrate_repo"
         self.layout.server_config.parent.mkdir(parents=True, exist_ok=True)
         self.layout.alembic_ini.write_text(
@@ -548,7 +575,7 @@ endpoints = {", ".join(_ENDPOINTS)}
             what="The Rucio server",
             context=context,
         )
-        if RUCIO_VERSION not in answer.decode(errors="replace"):
+        if state.rucio_version not in answer.decode(errors="replace"):
             raise SandboxError(f"Port {port} answered /ping with {answer!r}: not our server.")
 
     def _start_daemons(self, state: SandboxState, python: Path, env: dict[str, str]) -> None:
@@ -701,7 +728,14 @@ replication_rule_lifetime_days = 7
                 pid is not None and processes.process_start_time(pid) is not None
             )
         return StatusReport(
-            self.dir, True, state.db, _url(state), running, state.seeded, tls=state.tls
+            self.dir,
+            True,
+            state.db,
+            _url(state),
+            running,
+            state.seeded,
+            tls=state.tls,
+            rucio_version=state.rucio_version,
         )
 
     def stop_process(self, name: str) -> None:

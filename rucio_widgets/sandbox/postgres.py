@@ -125,9 +125,9 @@ class PostgresCluster:
         self.port = port
         self.password = password
 
-    @property
-    def url(self) -> str:
-        return f"postgresql+psycopg://{_ROLE}:{self.password}@127.0.0.1:{self.port}/{_DATABASE}"
+    def url(self, driver: str = "psycopg") -> str:
+        """The SQLAlchemy URL, with ``driver`` (psycopg for psycopg 3, or psycopg2)."""
+        return f"postgresql+{driver}://{_ROLE}:{self.password}@127.0.0.1:{self.port}/{_DATABASE}"
 
     def _argv(self, tool: str, *args: str) -> list[str]:
         argv = [str(self.bindir / tool), *args]
