@@ -35,6 +35,13 @@ def _sandbox_parser(sub: argparse._SubParsersAction) -> None:
         help="serve HTTPS with the sandbox's own CA and accept X.509 client certificates "
         "and proxies (set when the sandbox is made; a later `up` keeps it)",
     )
+    up.add_argument(
+        "--rucio-version",
+        default=None,
+        metavar="X.Y.Z",
+        help="the Rucio server release to run, in an environment of its own "
+        "(default: the one the sandbox is tested with; set when the sandbox is made)",
+    )
     verbs.add_parser("down", parents=[common], help="stop what the sandbox started")
     verbs.add_parser("status", parents=[common], help="say what runs and where")
     env = verbs.add_parser(
@@ -69,7 +76,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "sandbox":
             sandbox = Sandbox(args.dir)
             if args.verb == "up":
-                report = sandbox.up(db=args.db, port=args.port, tls=args.tls)
+                report = sandbox.up(
+                    db=args.db, port=args.port, tls=args.tls, rucio_version=args.rucio_version
+                )
                 print(report.describe())
                 print(
                     '\nNext: eval "$(rucio-widgets sandbox env'

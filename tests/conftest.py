@@ -4,6 +4,8 @@ Set RUCIO_WIDGETS_TEST_SANDBOX=DIR to reuse a sandbox folder across runs while d
 (it is started if needed and left running); otherwise a fresh one is made in a temp folder
 and stopped, with its database, when the session ends, whatever the tests did.
 RUCIO_WIDGETS_TEST_DB=sqlite|postgresql picks the database (default: PostgreSQL if present).
+RUCIO_WIDGETS_TEST_RUCIO_VERSION=X.Y.Z runs that Rucio server release instead of the default
+(the tests' client stays rucio-clients from pyproject; see docs/server-versions.md).
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from rucio_widgets.sandbox import Sandbox
-from rucio_widgets.sandbox.postgres import PostgresCluster
-from rucio_widgets.sandbox.processes import free_port
+from rucio_widgets.sandbox.postgres import PostgresCluster, find_bindir
+from rucio_widgets.sandbox.processes import free_port, owned_pids
 from rucio_widgets.sandbox.testing import SandboxSession
 
 
@@ -48,16 +50,24 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxSession
         return
 
     def stop() -> None:
-        handle.down(quiet=True)
-        PostgresCluster(handle.dir, 0, "").remove()
+        # Processes and the database cluster (outside tmp_path when run as root) go; the
+        # folder with its logs stays for pytest to prune.
+        handle.remove(keep_folder=True)
 
     atexit.register(stop)  # a backstop if teardown never runs
     try:
-        handle.up(port=free_port(), db=os.environ.get("RUCIO_WIDGETS_TEST_DB") or None)
+        handle.up(
+            port=free_port(),
+            db=os.environ.get("RUCIO_WIDGETS_TEST_DB") or None,
+            rucio_version=os.environ.get("RUCIO_WIDGETS_TEST_RUCIO_VERSION") or None,
+        )
         yield SandboxSession(handle)
     finally:
         stop()
         atexit.unregister(stop)
+    cluster = PostgresCluster(handle.dir, 0, "") if find_bindir() else None
+    assert cluster is None or not cluster.root.exists(), f"{cluster.root} was left behind"
+    assert not owned_pids(handle.dir), f"processes of {handle.dir} were left running"
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import processes
+from . import postgres, processes, serverenv
 from .layout import (
     ALL_RSES,
     DEFAULT_ACCOUNT,
@@ -98,6 +98,8 @@ class SandboxState:
     seeded: bool = False
     processes: list[ProcessRecord] = field(default_factory=list)
     postgres_pid: int | None = None
+    #: The token in the owner file of this sandbox's PostgreSQL cluster (see postgres.py).
+    postgres_owner: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -110,6 +112,7 @@ class SandboxState:
             "seeded": self.seeded,
             "processes": [p.to_json() for p in self.processes],
             "postgres_pid": self.postgres_pid,
+            "postgres_owner": self.postgres_owner,
         }
 
     @classmethod
@@ -124,6 +127,7 @@ class SandboxState:
             seeded=bool(data.get("seeded")),
             processes=[ProcessRecord.from_json(p) for p in data.get("processes", [])],
             postgres_pid=data.get("postgres_pid"),
+            postgres_owner=data.get("postgres_owner"),
         )
 
 
@@ -136,6 +140,7 @@ class StatusReport:
     running: dict[str, bool]
     seeded: bool
     tls: bool = False
+    rucio_version: str = RUCIO_VERSION
 
     @property
     def up(self) -> bool:
@@ -144,7 +149,7 @@ class StatusReport:
     def describe(self) -> str:
         if not self.exists:
             return f"No sandbox at {self.directory} (run `rucio-widgets sandbox up`)."
-        lines = [f"Sandbox at {self.directory} ({self.db}, rucio {RUCIO_VERSION})"]
+        lines = [f"Sandbox at {self.directory} ({self.db}, rucio {self.rucio_version})"]
         lines.append(
             f"  server: {self.server_url}"
             + (" (TLS: x509 and x509_proxy sign-in work too)" if self.tls else "")
@@ -173,12 +178,18 @@ class Sandbox:
                 f"{path} is unreadable ({exc}): remove {self.dir} to start afresh."
             ) from exc
         state = SandboxState.from_json(data)
-        if state.format != FORMAT_VERSION or state.rucio_version != RUCIO_VERSION:
+        try:
+            serverenv.check_supported(state.rucio_version)
+            supported = True
+        except SandboxError:
+            supported = False
+        if state.format != FORMAT_VERSION or not supported:
+            oldest = ".".join(map(str, serverenv.OLDEST_SUPPORTED))
             raise SandboxError(
                 f"The sandbox at {self.dir} was made by another version (format "
                 f"{state.format}, rucio {state.rucio_version}; this one needs format "
-                f"{FORMAT_VERSION}, rucio {RUCIO_VERSION}): stop it with `rucio-widgets sandbox "
-                f"down --dir {self.dir}`, then remove the folder or pass another --dir."
+                f"{FORMAT_VERSION}, rucio {oldest} or newer): stop it with `rucio-widgets "
+                f"sandbox down --dir {self.dir}`, then remove the folder or pass another --dir."
             )
         return state
 
@@ -227,36 +238,89 @@ class Sandbox:
 
     # --- up -------------------------------------------------------------------------------
     def up(
-        self, *, db: str | None = None, port: int | None = None, tls: bool | None = None
+        self,
+        *,
+        db: str | None = None,
+        port: int | None = None,
+        tls: bool | None = None,
+        rucio_version: str | None = None,
     ) -> StatusReport:
-        """Make or restart the sandbox; ``db`` and ``tls`` are fixed when it is made."""
+        """Make or restart the sandbox; ``db``, ``tls`` and ``rucio_version`` (the server
+        release, default RUCIO_VERSION) are fixed when it is made."""
+        if rucio_version is not None:
+            serverenv.check_supported(rucio_version)
         state = self._load_state()
         db = self._choose_db(db, state)
         if state is not None:
             # Before a restart: a mismatched `up` leaves a running sandbox running.
-            self._check_unchanged(state, db, tls)
+            self._check_unchanged(state, db, tls, rucio_version)
             if any(processes.is_running(p) for p in state.processes):
                 self.log(f"Sandbox at {self.dir} is running: restarting it.")
                 self.down(quiet=True)
                 state = self._load_state()
+        # Processes of an earlier sandbox at this path whose records went with its folder.
+        self._stop_leftovers()
+        self._sweep_orphan_clusters()
         if state is None:
-            state = SandboxState(db=db, ports={}, tls=bool(tls))
+            state = SandboxState(
+                db=db, ports={}, tls=bool(tls), rucio_version=rucio_version or RUCIO_VERSION
+            )
         state.ports["server"] = self._choose_server_port(port, state)
         self.dir.mkdir(parents=True, exist_ok=True)
         started: list[ProcessRecord] = []
         try:
             self._up(state, started)
         except BaseException as exc:
-            # An interrupted or failed up leaves nothing running.
+            # An interrupted or failed up leaves nothing running, and a sandbox that was
+            # never seeded keeps no database cluster (the next `up` makes it afresh anyway).
             self.log("Stopping what this `up` started ...")
             self._stop_all(state)
+            if not state.seeded:
+                self._discard_cluster(state)
             self._save_state(state)
             if isinstance(exc, KeyboardInterrupt):
                 raise SandboxError("Interrupted: nothing of the sandbox is left running.") from exc
             raise
         return self.status()
 
-    def _check_unchanged(self, state: SandboxState, db: str, tls: bool | None) -> None:
+    def _stop_leftovers(self) -> None:
+        """Stop processes tagged with this sandbox folder that no record knows of any more."""
+        left = processes.stop_owned(self.dir)
+        if left:
+            self.log(
+                f"Stopped {len(left)} processes ({', '.join(sorted(set(left)))}) left running "
+                f"by an earlier sandbox at {self.dir}."
+            )
+
+    def _sweep_orphan_clusters(self) -> None:
+        removed = postgres.sweep_orphans()
+        if removed:
+            self.log(
+                f"Deleted {len(removed)} PostgreSQL cluster(s) of sandboxes whose folder is "
+                f"gone: {', '.join(str(r) for r in removed)}."
+            )
+
+    def _discard_cluster(self, state: SandboxState) -> None:
+        if state.db != "postgresql" or find_bindir() is None:
+            return
+        cluster = PostgresCluster(self.dir, 0, "")
+        if cluster.root.exists():
+            # Its log may tell why the up failed: keep it with the sandbox's logs.
+            with contextlib.suppress(OSError):
+                shutil.copyfile(cluster.log_path, self.layout.logs / "postgres.log")
+            cluster.remove()
+        state.postgres_owner = None
+        state.bootstrapped = False
+
+    def _check_unchanged(
+        self, state: SandboxState, db: str, tls: bool | None, rucio_version: str | None
+    ) -> None:
+        if rucio_version is not None and rucio_version != state.rucio_version:
+            raise SandboxError(
+                f"The sandbox at {self.dir} runs rucio {state.rucio_version}, not "
+                f"{rucio_version}: drop --rucio-version, or use another --dir for a second "
+                "sandbox."
+            )
         if state.db != db:
             raise SandboxError(
                 f"The sandbox at {self.dir} uses {state.db}, not {db}: drop --db, or use "
@@ -298,7 +362,7 @@ class Sandbox:
 
     def _up(self, state: SandboxState, started: list[ProcessRecord]) -> None:
         t0 = time.monotonic()
-        python = ensure_server_env(self.log)
+        python = ensure_server_env(self.log, state.rucio_version)
         passwords = self.secrets()
         for sub in ("logs", "logs/trace", "tokens"):
             (self.dir / sub).mkdir(parents=True, exist_ok=True)
@@ -309,8 +373,12 @@ class Sandbox:
         self._save_state(state)
         memcached_port = self._start_memcached(state)
         self._save_state(state)
-        self._write_server_config(database_url, memcached_port, passwords["root"])
-        server_env = {**os.environ, "RUCIO_CONFIG": str(self.layout.server_config)}
+        self._write_server_config(
+            database_url, memcached_port, passwords["root"], state.rucio_version
+        )
+        server_env = processes.owned_env(
+            self.dir, {**os.environ, "RUCIO_CONFIG": str(self.layout.server_config)}
+        )
         server_env.pop("RUCIO_HOME", None)
         if fresh:
             self._reset_storage()
@@ -354,14 +422,35 @@ class Sandbox:
         port = processes.free_port()
         state.ports["postgres"] = port
         cluster = PostgresCluster(self.dir, port, password)
+        if cluster.exists() and not self._owns(cluster, state):
+            # Left by an earlier sandbox at this path whose folder was deleted: it knows
+            # another password and holds another sandbox's data.
+            self.log(
+                f"The PostgreSQL cluster in {cluster.root} belongs to an earlier sandbox at "
+                "this path (its folder was deleted): making a new one."
+            )
+            cluster.remove()
         if not cluster.exists():
-            cluster.init()
+            # Recorded here before the cluster exists: a sweep never takes a cluster that
+            # is being made for a live folder.
+            state.postgres_owner = secrets.token_urlsafe(16)
+            self._save_state(state)
+            cluster.init(state.postgres_owner)
             fresh = True
         cluster.stop()  # a cluster left by a killed session would hold its data folder
         state.postgres_pid = cluster.start()
         if fresh:
             cluster.recreate_database()
-        return cluster.url, fresh
+        return cluster.url(serverenv.database_driver(state.rucio_version)), fresh
+
+    def _owns(self, cluster: PostgresCluster, state: SandboxState) -> bool:
+        token = cluster.owner_token()
+        if token is None and state.postgres_owner is None and state.bootstrapped:
+            # Made before clusters had owner files, by this very sandbox folder: adopt it.
+            state.postgres_owner = secrets.token_urlsafe(16)
+            cluster.claim(state.postgres_owner)
+            return True
+        return token is not None and token == state.postgres_owner
 
     def _start_memcached(self, state: SandboxState) -> int:
         binary = shutil.which("memcached")
@@ -377,7 +466,12 @@ class Sandbox:
         argv = [binary, "-l", "127.0.0.1", "-p", str(port), "-U", "0", "-m", "64"]
         if os.geteuid() == 0:
             argv += ["-u", "nobody"]
-        _, record = processes.start("memcached", argv, log_path=self.layout.logs / "memcached.log")
+        _, record = processes.start(
+            "memcached",
+            argv,
+            log_path=self.layout.logs / "memcached.log",
+            env=processes.owned_env(self.dir),
+        )
         state.processes.append(record)
         state.ports["memcached"] = port
         processes.wait_for_port(port, timeout=10, what="memcached")
@@ -393,10 +487,10 @@ class Sandbox:
             if not path.exists():
                 path.write_text(f"rucio-widgets sandbox: {name.replace('_', ' ')} (not sent)\n")
 
-    def _write_server_config(self, database_url: str, cache_port: int, root_password: str) -> None:
-        from rucio_widgets.sandbox import serverenv
-
-        site_packages = next((serverenv.server_env_dir() / "lib").glob("python3*/site-packages"))
+    def _write_server_config(
+        self, database_url: str, cache_port: int, root_password: str, rucio_version: str
+    ) -> None:
+        site_packages = serverenv.site_packages(rucio_version)
         migrate_repo = site_packages / "rucio" / "db" / "sqla" / "migrate_repo"
         self.layout.server_config.parent.mkdir(parents=True, exist_ok=True)
         self.layout.alembic_ini.write_text(
@@ -503,7 +597,7 @@ endpoints = {", ".join(_ENDPOINTS)}
             what="The Rucio server",
             context=context,
         )
-        if RUCIO_VERSION not in answer.decode(errors="replace"):
+        if state.rucio_version not in answer.decode(errors="replace"):
             raise SandboxError(f"Port {port} answered /ping with {answer!r}: not our server.")
 
     def _start_daemons(self, state: SandboxState, python: Path, env: dict[str, str]) -> None:
@@ -603,10 +697,21 @@ upload_rse = {SCRATCH_RSE}
         """Stop the sandbox's processes; False when nothing was running."""
         state = self._load_state()
         if state is None:
+            # The folder may have been deleted while its processes ran: they carry its tag.
+            left = processes.stop_owned(self.dir)
+            if find_bindir() is not None:
+                PostgresCluster(self.dir, 0, "").stop()
             if not quiet:
-                self.log(f"No sandbox at {self.dir}: nothing to stop.")
-            return False
+                self.log(
+                    f"No sandbox at {self.dir}; stopped {len(left)} processes it had left running."
+                    if left
+                    else f"No sandbox at {self.dir}: nothing to stop."
+                )
+            return bool(left)
         stopped = self._stop_all(state)
+        left = processes.stop_owned(self.dir)
+        if left:
+            stopped.append(f"{len(left)} processes no record knew of")
         self._save_state(state)
         if not quiet:
             self.log(
@@ -646,7 +751,14 @@ upload_rse = {SCRATCH_RSE}
                 pid is not None and processes.process_start_time(pid) is not None
             )
         return StatusReport(
-            self.dir, True, state.db, _url(state), running, state.seeded, tls=state.tls
+            self.dir,
+            True,
+            state.db,
+            _url(state),
+            running,
+            state.seeded,
+            tls=state.tls,
+            rucio_version=state.rucio_version,
         )
 
     def stop_process(self, name: str) -> None:
@@ -659,13 +771,24 @@ upload_rse = {SCRATCH_RSE}
         for record in records:
             processes.stop(record)
 
-    def remove(self) -> None:
-        """Stop the sandbox and delete its folder and database cluster."""
+    def remove(self, *, keep_folder: bool = False) -> None:
+        """Stop the sandbox and delete its database cluster and (unless ``keep_folder``,
+        which keeps the logs to read, as the tests do) its folder."""
         with contextlib.suppress(SandboxError):
             self.down(quiet=True)
+        processes.stop_owned(self.dir)
         if find_bindir() is not None:
             PostgresCluster(self.dir, 0, "").remove()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if keep_folder:
+            with contextlib.suppress(SandboxError, OSError):
+                state = self._load_state()
+                if state is not None:
+                    state.postgres_owner = None
+                    state.bootstrapped = state.seeded = False
+                    self._save_state(state)
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
+        self._sweep_orphan_clusters()
 
 
 #: Environment variables the rucio client reads before rucio.cfg's ca_cert and X.509 paths.

@@ -4,22 +4,33 @@ PostgreSQL refuses to run as root; when the sandbox runs as root the cluster run
 ``postgres`` user, and its data folder lives where that user can reach it (a folder under
 the system's temp dir named after the sandbox), because the sandbox folder may sit below a
 home directory that other users cannot enter.
+
+Such a cluster outlives its sandbox folder when someone deletes the folder by hand. So the
+cluster holds an owner file (the sandbox folder and a token that the folder's sandbox.json
+holds too): ``up`` uses a cluster only when the tokens agree and makes a new one otherwise,
+and ``sweep_orphans`` deletes stopped clusters whose sandbox folder is gone.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
-from .processes import SandboxError, run, tail
+from .processes import SandboxError, owned_env, process_start_time, run, tail
 
 _ROLE = "rucio"
 _DATABASE = "rucio"
+_PREFIX = "rucio-widgets-pg-"
+_OWNER_FILE = "owner.json"
 
 
 def find_bindir() -> Path | None:
@@ -46,11 +57,61 @@ def data_dir_for(sandbox_dir: Path) -> Path:
     if not _as_root():
         return sandbox_dir / "postgres"
     digest = hashlib.sha256(str(sandbox_dir.resolve()).encode()).hexdigest()[:12]
-    return Path(tempfile.gettempdir()) / f"rucio-widgets-pg-{digest}"
+    return Path(tempfile.gettempdir()) / f"{_PREFIX}{digest}"
+
+
+def cluster_dirs() -> list[Path]:
+    """Every sandbox cluster folder in the system's temp dir (clusters made as root)."""
+    return sorted(Path(tempfile.gettempdir()).glob(f"{_PREFIX}*"))
+
+
+def cluster_pids(root: Path) -> list[int]:
+    """PIDs of running PostgreSQL processes of the cluster in ``root`` (postmaster first).
+
+    The postmaster names its data folder on its command line; its backends are its children.
+    """
+    data = str(root / "data")
+    postmasters, children = [], []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if process_start_time(int(entry.name)) is None:
+            continue
+        if data.encode() in argv and Path(argv[0].decode(errors="replace")).name == "postgres":
+            postmasters.append(int(entry.name))
+        else:
+            children.append((int(entry.name), int(stat[stat.rfind(")") + 2 :].split()[1])))
+    return postmasters + [pid for pid, parent in children if parent in postmasters]
+
+
+def sweep_orphans() -> list[Path]:
+    """Delete stopped clusters whose sandbox folder no longer exists; return them.
+
+    Only clusters with an owner file are judged: one without (made before owner files, or
+    being made right now) is left alone, and so is one whose postmaster still runs.
+    """
+    removed = []
+    for root in cluster_dirs():
+        try:
+            owner = json.loads((root / _OWNER_FILE).read_text())
+            sandbox_dir = Path(owner["sandbox"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if (sandbox_dir / "sandbox.json").exists() or cluster_pids(root):
+            continue
+        shutil.rmtree(root, ignore_errors=True)
+        removed.append(root)
+    return removed
 
 
 class PostgresCluster:
     def __init__(self, sandbox_dir: Path, port: int, password: str) -> None:
+        self.sandbox_dir = sandbox_dir
         bindir = find_bindir()
         if bindir is None:
             raise SandboxError(
@@ -64,9 +125,9 @@ class PostgresCluster:
         self.port = port
         self.password = password
 
-    @property
-    def url(self) -> str:
-        return f"postgresql+psycopg://{_ROLE}:{self.password}@127.0.0.1:{self.port}/{_DATABASE}"
+    def url(self, driver: str = "psycopg") -> str:
+        """The SQLAlchemy URL, with ``driver`` (psycopg for psycopg 3, or psycopg2)."""
+        return f"postgresql+{driver}://{_ROLE}:{self.password}@127.0.0.1:{self.port}/{_DATABASE}"
 
     def _argv(self, tool: str, *args: str) -> list[str]:
         argv = [str(self.bindir / tool), *args]
@@ -77,7 +138,19 @@ class PostgresCluster:
     def exists(self) -> bool:
         return (self.data / "PG_VERSION").exists()
 
-    def init(self) -> None:
+    def owner_token(self) -> str | None:
+        """The token of the sandbox that made this cluster; None when it has no owner file."""
+        try:
+            return str(json.loads((self.root / _OWNER_FILE).read_text())["token"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def claim(self, token: str) -> None:
+        """Record ``token`` (kept in the sandbox folder too) as this cluster's owner."""
+        path = self.root / _OWNER_FILE
+        path.write_text(json.dumps({"sandbox": str(self.sandbox_dir), "token": token}) + "\n")
+
+    def init(self, token: str) -> None:
         if self.root.exists():
             shutil.rmtree(self.root)
         self.root.mkdir(parents=True, mode=0o700)
@@ -107,6 +180,7 @@ class PostgresCluster:
             )
         finally:
             pwfile.unlink(missing_ok=True)
+        self.claim(token)
 
     def start(self) -> int:
         """Start the cluster; return the postmaster's PID."""
@@ -132,6 +206,8 @@ class PostgresCluster:
                 ),
                 what=f"Starting PostgreSQL on 127.0.0.1:{self.port}",
                 timeout=90,
+                # The postmaster and its backends carry the sandbox's tag.
+                env=owned_env(self.sandbox_dir),
             )
         except SandboxError as exc:
             raise SandboxError(f"{exc}\n{tail(self.log_path)}") from exc
@@ -148,14 +224,24 @@ class PostgresCluster:
         return int(first) if first.strip().isdigit() else None
 
     def stop(self) -> None:
-        if self.postmaster_pid() is None:
-            return
-        subprocess.run(
-            self._argv("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop"),
-            capture_output=True,
-            check=False,
-            timeout=60,
-        )
+        if self.postmaster_pid() is not None:
+            subprocess.run(
+                self._argv("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop"),
+                capture_output=True,
+                check=False,
+                timeout=60,
+            )
+        # A postmaster whose postmaster.pid is gone (or whose pg_ctl failed) is still ours.
+        for pid in cluster_pids(self.root)[:1]:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGINT)  # fast shutdown
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and process_start_time(pid) is not None:
+                time.sleep(0.1)
+            if process_start_time(pid) is not None:
+                for each in cluster_pids(self.root):
+                    with contextlib.suppress(ProcessLookupError, PermissionError):
+                        os.kill(each, signal.SIGKILL)
 
     def _client_env(self) -> dict[str, str]:
         return {**os.environ, "PGPASSWORD": self.password}
@@ -177,4 +263,6 @@ class PostgresCluster:
         )
 
     def remove(self) -> None:
+        """Stop the cluster if it runs and delete its folder."""
+        self.stop()
         shutil.rmtree(self.root, ignore_errors=True)

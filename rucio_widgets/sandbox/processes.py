@@ -26,6 +26,12 @@ class SandboxError(RuntimeError):
     """Something stopped the sandbox; the message says what and what to do next."""
 
 
+#: Set in the environment of every long-running process a sandbox starts (server, daemons,
+#: memcached, PostgreSQL and its backends inherit it), with the sandbox folder as value: a
+#: process whose sandbox.json is lost (the folder was deleted while it ran) is still found.
+OWNER_VARIABLE = "RUCIO_WIDGETS_SANDBOX_OWNER"
+
+
 @dataclass(frozen=True)
 class ProcessRecord:
     name: str
@@ -55,6 +61,59 @@ def process_start_time(pid: int) -> str | None:
 
 def is_running(record: ProcessRecord) -> bool:
     return process_start_time(record.pid) == record.start_time
+
+
+def owned_env(owner: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``base`` (default: this process's environment) with the owner tag of ``owner``."""
+    return {**(os.environ if base is None else base), OWNER_VARIABLE: str(owner)}
+
+
+def owned_pids(owner: Path) -> list[int]:
+    """PIDs of running processes tagged with ``owner`` (see OWNER_VARIABLE), oldest first.
+
+    Processes of other users are invisible unless we are root; a sandbox's own are not.
+    """
+    wanted = f"{OWNER_VARIABLE}={owner}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+        except OSError:
+            continue
+        if wanted in environ.split(b"\0") and process_start_time(int(entry.name)) is not None:
+            found.append(int(entry.name))
+    return sorted(found)
+
+
+def stop_owned(owner: Path, timeout: float = 10.0) -> list[str]:
+    """Stop every process tagged with ``owner``; return their command names.
+
+    TERM first (PostgreSQL's backends and postmaster shut down on it once the server that
+    held their connections is gone), KILL what is left after ``timeout`` seconds.
+    """
+    pids = owned_pids(owner)
+    names = []
+    for pid in pids:
+        try:
+            names.append(Path(f"/proc/{pid}/comm").read_text().strip())
+        except OSError:
+            continue
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for pid in pids:
+            _reap(pid)
+        if not owned_pids(owner):
+            return names
+        time.sleep(0.1)
+    for pid in owned_pids(owner):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+        _reap(pid)
+    return names
 
 
 def start(

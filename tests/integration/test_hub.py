@@ -362,7 +362,9 @@ def test_doctor_on_a_good_setup(sandbox: SandboxSession, capsys) -> None:
     assert report.ok, str(report)
     names = [c.name for c in report.checks]
     assert names == ["settings", "credentials", "server", "whoami", "destination", "mount"]
-    assert "Rucio 41.5.1" in str(report) and "(exists)" in str(report)
+    # The server's own version (RUCIO_WIDGETS_TEST_RUCIO_VERSION may run an older one).
+    served = sandbox.sandbox.status().rucio_version
+    assert f"Rucio {served}" in str(report) and "(exists)" in str(report)
     assert doctor_main([]) == 0
     assert "Everything checked is fine." in capsys.readouterr().out
 

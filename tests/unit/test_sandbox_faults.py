@@ -60,3 +60,30 @@ def test_stop_leaves_a_reused_pid_alone() -> None:
     me = ProcessRecord("self", os.getpid(), "not-my-start-time")
     assert process_start_time(os.getpid()) is not None
     assert not is_running(me)  # a recorded PID whose start time differs is someone else
+
+
+def test_rucio_version_must_be_a_supported_release(tmp_path: Path) -> None:
+    for bad, match in (("latest", "must name a release"), ("34.6.0", "35.0 or newer")):
+        with pytest.raises(SandboxError, match=match):
+            Sandbox(tmp_path / "sb").up(db="sqlite", rucio_version=bad)
+    assert not (tmp_path / "sb").exists()  # refused before anything is made
+
+
+def test_rucio_version_is_fixed_when_the_sandbox_is_made(tmp_path: Path) -> None:
+    from rucio_widgets.sandbox.manager import SandboxState
+
+    state = SandboxState(db="sqlite", ports={}, rucio_version="35.6.0")
+    (tmp_path / "sandbox.json").write_text(json.dumps(state.to_json()))
+    with pytest.raises(
+        SandboxError, match=r"runs rucio 35\.6\.0, not 41\.5\.1: drop --rucio-version"
+    ):
+        Sandbox(tmp_path).up(rucio_version="41.5.1")
+    assert "rucio 35.6.0" in Sandbox(tmp_path).status().describe()
+
+
+def test_each_server_version_has_its_own_environment() -> None:
+    from rucio_widgets.sandbox import serverenv
+
+    assert serverenv.server_env_dir("35.6.0") != serverenv.server_env_dir()
+    assert serverenv.server_env_dir("35.6.0").name.startswith("rucio-server-35.6.0-py3")
+    assert serverenv.parse_version("35.9.1.post2") == (35, 9, 1, 2)
