@@ -49,6 +49,7 @@ def test_defaults_come_from_rucio_cfg(browser, sandbox: SandboxSession) -> None:
         "mode": "replica",
         "destination": DESTINATION_RSE,
         "webui": "",
+        "read_only": False,
     }
     assert "user.alice" in wait_until(lambda: browser.scopes)
 
