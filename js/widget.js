@@ -86,7 +86,7 @@ function renderView({ model, el }, shared) {
     onEnter: () => search(),
     onChange: ({ open, count }) => toolbar.update({ filtersOpen: open, filterCount: count }),
   });
-  const options = new MakeOptionsPanel(uid);
+  const options = new MakeOptionsPanel(uid, rpc);
   const selectionBar = new SelectionBar({
     optionsToggle: options.toggle,
     onSelectAll: () => ack("select_all", {}),
@@ -185,6 +185,7 @@ function renderView({ model, el }, shared) {
     const list = strings("selected");
     tree.update({ selected: list });
     selectionBar.update({ selected: list.length });
+    options.update({ selected: list.length });
     status.update({ selected: list.length });
   }
   function syncInstances() {
