@@ -202,8 +202,9 @@ export function describeLifetime(expiresAt, now = Date.now()) {
   const left = at - now;
   const title = `Expires ${formatTime(expiresAt)}`;
   if (left <= 0) return { text: "expired", level: "expired", title: `Expired ${formatTime(expiresAt)}` };
-  const days = Math.floor(left / 86400000);
-  if (days >= 1) return { text: `in ${plural(days, "day")}`, level: "ok", title };
+  // Rounded: a rule just extended by 9 days reads "in 9 days", not "in 8 days".
+  if (left >= 86400000)
+    return { text: `in ${plural(Math.round(left / 86400000), "day")}`, level: "ok", title };
   return { text: `in ${formatDuration(left)}`, level: "soon", title };
 }
 

@@ -96,6 +96,7 @@ describe("rule times and states", () => {
   it.each([
     ["2026-12-08T13:00:00Z", "in 6 days", "ok"],
     ["2026-12-03T12:00:00Z", "in 1 day", "ok"],
+    ["2026-12-11T11:59:58Z", "in 9 days", "ok"],
     ["2026-12-02T15:30:00Z", "in 3 h 30 min", "soon"],
     ["2026-12-02T11:59:00Z", "expired", "expired"],
     [null, "never", "never"],

@@ -291,7 +291,7 @@ describe("RulesPane", () => {
     r1().button("button.rw-rule-extend").click(); // busy: nothing more is sent
     expect(s.rpc.of("rule_action")).toHaveLength(1);
     await s.rpc.answer(call, {
-      rule: { ...RULES[0], expires_at: new Date(NOW + 9 * DAY + 60000).toISOString() },
+      rule: { ...RULES[0], expires_at: new Date(NOW + 9 * DAY - 2000).toISOString() },
       note: "Extended to 9 days.",
     });
     expect(r1().$(".rw-rule-expires").textContent).toBe("expires in 9 days");
