@@ -163,7 +163,7 @@ function rulesSection(rules) {
 function parentsSection(parents, open) {
   return section(
     "rw-details-parents",
-    `In (${formatCount(parents.length)})`,
+    `Parents (${formatCount(parents.length)})`,
     parents.length
       ? h(
           "ul",

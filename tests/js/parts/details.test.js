@@ -177,7 +177,7 @@ describe("DetailsPane", () => {
         { did: "s:ctr", type: "CONTAINER" },
       ],
     });
-    expect(d.$(".rw-details-parents h4").textContent).toBe("In (2)");
+    expect(d.$(".rw-details-parents h4").textContent).toBe("Parents (2)");
     expect(d.$$("button.rw-details-parent").map((b) => [b.dataset.did, b.textContent])).toEqual([
       ["s:ds", "Ds:ds"],
       ["s:ctr", "Cs:ctr"],
