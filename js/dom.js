@@ -1,7 +1,7 @@
 // A tiny element builder: h("button", {class: "x", onclick: f}, "Label"), and a few
 // elements more than one part draws.
 
-import { safeUrl } from "./format.js";
+import { describeRuleState, safeUrl } from "./format.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const FOCUSABLE = new Set(["a", "button", "input", "select", "textarea"]);
@@ -158,4 +158,13 @@ export function waitingNote(onCancel, text = "Waiting for the server…") {
       "Cancel",
     ),
   );
+}
+
+/**
+ * A replication rule's state as a badge (the details pane and the Rules pane).
+ * @param {string} state one of RULE_STATES
+ */
+export function ruleStateBadge(state) {
+  const { text, title } = describeRuleState(state);
+  return h("span", { class: "rw-rule-state", "data-state": state, title }, text);
 }

@@ -178,3 +178,51 @@ export function safeUrl(url) {
     return null;
   }
 }
+
+/**
+ * A time as "2026-12-02 16:18 UTC" (the same on every machine), "" when it is not one.
+ * @param {string | null | undefined} iso ISO 8601
+ */
+export function formatTime(iso) {
+  const at = parseTime(iso);
+  if (!Number.isFinite(at)) return "";
+  return `${new Date(at).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+}
+
+/**
+ * "in 6 days", "in 3 h", "in 20 min", "expired", "never": how long a rule has left.
+ * `level` is "soon" under a day, so that the view can mark it.
+ * @param {string | null | undefined} expiresAt ISO 8601; null: the rule never expires
+ * @param {number} [now] milliseconds since the epoch
+ * @returns {{text: string, level: "never" | "ok" | "soon" | "expired", title: string}}
+ */
+export function describeLifetime(expiresAt, now = Date.now()) {
+  const at = parseTime(expiresAt);
+  if (!Number.isFinite(at)) return { text: "never", level: "never", title: "The rule does not expire" };
+  const left = at - now;
+  const title = `Expires ${formatTime(expiresAt)}`;
+  if (left <= 0) return { text: "expired", level: "expired", title: `Expired ${formatTime(expiresAt)}` };
+  // Rounded: a rule just extended by 9 days reads "in 9 days", not "in 8 days".
+  if (left >= 86400000)
+    return { text: `in ${plural(Math.round(left / 86400000), "day")}`, level: "ok", title };
+  return { text: `in ${formatDuration(left)}`, level: "soon", title };
+}
+
+/** @type {Record<string, string>} */
+const RULE_STATE_HELP = {
+  OK: "Every lock is satisfied: the data is where the rule asks",
+  REPLICATING: "Rucio is copying the data to the RSEs of the rule",
+  STUCK: "Some transfers failed and wait to be retried",
+  SUSPENDED: "Rucio stopped working on the rule",
+  WAITING_APPROVAL: "An administrator must approve the rule before Rucio copies anything",
+  INJECT: "Rucio has not started on the rule yet",
+};
+
+/**
+ * Text and tooltip of a rule's state badge.
+ * @param {unknown} state one of RULE_STATES
+ */
+export function describeRuleState(state) {
+  const key = String(state ?? "");
+  return { text: key.replaceAll("_", " "), title: RULE_STATE_HELP[key] ?? key };
+}

@@ -9,12 +9,13 @@ import { DetailsPane } from "./parts/details.js";
 import { ErrorBanner } from "./parts/errorbanner.js";
 import { FilterForm } from "./parts/filterform.js";
 import { MakeOptionsPanel } from "./parts/options.js";
+import { RulesPane } from "./parts/rules.js";
 import { SelectionBar } from "./parts/selectionbar.js";
 import { SignInForm } from "./parts/signin.js";
 import { StatusBar } from "./parts/statusbar.js";
 import { Toolbar } from "./parts/toolbar.js";
 import { Tree } from "./parts/tree.js";
-import { MSG_STATUS } from "./protocol.js";
+import { MSG_RULES_CHANGED, MSG_STATUS } from "./protocol.js";
 import { Rpc, isCancelled } from "./rpc.js";
 
 /** @typedef {import("./model.js").Model} Model */
@@ -64,7 +65,17 @@ function renderView({ model, el }, shared) {
 
   const banner = new ErrorBanner({ onDismiss: () => write("error", {}), onRetry: () => search() });
   const signIn = new SignInForm({ uid, rpc, onChange: () => syncSignedOut() });
+  const rules = new RulesPane({
+    uid,
+    rpc,
+    onShow: (did) => showInBrowser(did),
+    onToggle: (open) => {
+      results.hidden = open;
+      if (!open) tree.focus();
+    },
+  });
   const toolbar = new Toolbar({
+    rulesToggle: rules.toggle,
     filtersId: `${uid}-filters`,
     onSearch: () => search(),
     onInstance: (name) => write("instance", name),
@@ -75,7 +86,7 @@ function renderView({ model, el }, shared) {
     onEnter: () => search(),
     onChange: ({ open, count }) => toolbar.update({ filtersOpen: open, filterCount: count }),
   });
-  const options = new MakeOptionsPanel(uid);
+  const options = new MakeOptionsPanel(uid, rpc);
   const selectionBar = new SelectionBar({
     optionsToggle: options.toggle,
     onSelectAll: () => ack("select_all", {}),
@@ -102,7 +113,8 @@ function renderView({ model, el }, shared) {
     onSignOut: () => ack("sign_out", {}),
     onCancel: () => ack("cancel", {}),
   });
-  const parts = [signIn, toolbar, filters, banner, selectionBar, options, tree, details, status];
+  const parts = [signIn, toolbar, filters, banner, selectionBar, options, tree, rules, details, status];
+  const results = h("div", { class: "rw-results" }, selectionBar.el, options.el, tree.el);
 
   const root = h(
     "div",
@@ -115,12 +127,7 @@ function renderView({ model, el }, shared) {
     toolbar.el,
     filters.el,
     banner.el,
-    h(
-      "div",
-      { class: "rw-main" },
-      h("div", { class: "rw-results" }, selectionBar.el, options.el, tree.el),
-      details.el,
-    ),
+    h("div", { class: "rw-main" }, results, rules.el, details.el),
     status.el,
   );
   el.append(root);
@@ -148,6 +155,19 @@ function renderView({ model, el }, shared) {
     ack("make_available", set ? { dids, options: set } : { dids });
   }
 
+  /**
+   * "Show in browser" of a rule: search its DID (any type, no filters) and select it.
+   * @param {string} did
+   */
+  function showInBrowser(did) {
+    rules.show(false);
+    toolbar.update({ query: did, didType: "all" });
+    filters.update({ filters: "" });
+    search();
+    const current = strings("selected");
+    if (!current.includes(did)) setSelected([...current, did]);
+  }
+
   /** @param {string[]} dids a new array */
   function setSelected(dids) {
     write("selected", dids);
@@ -159,12 +179,13 @@ function renderView({ model, el }, shared) {
   function syncSignedOut() {
     const signedOut = signIn.shown;
     root.classList.toggle("rw-signed-out", signedOut);
-    for (const part of [toolbar, selectionBar, tree, status]) part.update({ signedOut });
+    for (const part of [toolbar, selectionBar, tree, rules, status]) part.update({ signedOut });
   }
   function syncSelected() {
     const list = strings("selected");
     tree.update({ selected: list });
     selectionBar.update({ selected: list.length });
+    options.update({ selected: list.length });
     status.update({ selected: list.length });
   }
   function syncInstances() {
@@ -199,6 +220,7 @@ function renderView({ model, el }, shared) {
     info: () => {
       // A read-only browser (shared dashboards) offers nothing that writes.
       root.classList.toggle("rw-read-only", !!dict("info").read_only);
+      rules.update({ readOnly: !!dict("info").read_only });
       options.update({ info: dict("info") });
       status.update({ info: dict("info") });
     },
@@ -221,8 +243,11 @@ function renderView({ model, el }, shared) {
   }
   /** @type {Listener} */
   const onMessage = (msg) => {
-    const m = /** @type {Partial<StatusMessage> | null} */ (msg && typeof msg === "object" ? msg : null);
-    if (m?.type === MSG_STATUS && m.updates) tree.applyStatus(m.updates);
+    const m = /** @type {{type?: unknown} | null} */ (msg && typeof msg === "object" ? msg : null);
+    if (m?.type === MSG_STATUS) {
+      const updates = /** @type {Partial<StatusMessage>} */ (m).updates;
+      if (updates) tree.applyStatus(updates);
+    } else if (m?.type === MSG_RULES_CHANGED) rules.onMessage(m);
   };
   model.on("msg:custom", onMessage);
   listeners.push(["msg:custom", onMessage]);

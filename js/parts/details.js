@@ -1,16 +1,28 @@
-// The details pane: metadata, replicas and rules of one DID.  It asks with the rpc, gives
-// the request up when another DID is opened or the pane is closed, says when the server is
-// slow to answer (with a Cancel), and shows an error in place.
+// The details pane: the collections that hold a DID (each opens its own details),
+// metadata, replicas and rules of one DID.  It asks with the rpc, gives the request up when
+// another DID is opened or the pane is closed, says when the server is slow to answer (with
+// a Cancel), and shows an error in place.
 
-import { ICON_CLOSE, ICON_EXTERNAL, h, icon, waitingNote, webLink } from "../dom.js";
-import { formatCount } from "../format.js";
+import {
+  ICON_CLOSE,
+  ICON_EXTERNAL,
+  didParts,
+  h,
+  icon,
+  ruleStateBadge,
+  waitingNote,
+  webLink,
+} from "../dom.js";
+import { describeLifetime, formatCount, formatTime } from "../format.js";
 import { isCancelled } from "../rpc.js";
 
 /** @typedef {import("../rpc.js").Invoker} Invoker */
 /** @typedef {import("../protocol.js").DetailsReply} DetailsReply */
 /** @typedef {import("../protocol.js").ReplicaInfo} ReplicaInfo */
 /** @typedef {import("../protocol.js").RuleInfo} RuleInfo */
+/** @typedef {import("../protocol.js").ParentInfo} ParentInfo */
 
+/** @type {Record<string, string>} */
 const TYPE_NAMES = { CONTAINER: "Container", DATASET: "Dataset", FILE: "File" };
 
 /**
@@ -110,29 +122,75 @@ function replicasSection(replicas) {
 function rulesSection(rules) {
   const list = rules ?? [];
   const id = (/** @type {RuleInfo} */ r) => String(r.id ?? "").slice(0, 8);
-  const rows = list.map((r) => [
-    webLink(r.url, "rw-webui-rule", `Open rule ${r.id} in the Rucio web UI`, h("code", {}, id(r))) ??
-      h("code", { title: r.id }, id(r)),
-    r.rse_expression,
-    h("span", { class: "rw-rule-state", "data-state": r.state }, r.state),
-    r.account,
-    `${r.locks_ok ?? 0} / ${r.locks_replicating ?? 0} / ${r.locks_stuck ?? 0}`,
-    r.expires_at ?? "never",
-    r.error ?? "",
-  ]);
+  const rows = list.map((r) => {
+    const expiry = describeLifetime(r.expires_at);
+    return [
+      webLink(r.url, "rw-webui-rule", `Open rule ${r.id} in the Rucio web UI`, h("code", {}, id(r))) ??
+        h("code", { title: r.id }, id(r)),
+      r.rse_expression,
+      ruleStateBadge(r.state),
+      r.account,
+      `${r.locks_ok ?? 0} / ${r.locks_replicating ?? 0} / ${r.locks_stuck ?? 0}`,
+      formatTime(r.created_at) || "—",
+      h("span", { class: "rw-rule-expires", "data-level": expiry.level, title: expiry.title }, expiry.text),
+      r.comment ?? "",
+      r.error ?? "",
+    ];
+  });
   const headings = [
     "Rule",
     "RSE expression",
     "State",
     "Account",
     "Locks OK / replicating / stuck",
+    "Created",
     "Expires",
+    "Comment",
     "Error",
   ];
   return section(
     "rw-details-rules",
     `Rules (${formatCount(list.length)})`,
     list.length ? table(headings, rows) : h("p", { class: "rw-muted" }, "No rules"),
+  );
+}
+
+/**
+ * The datasets and containers that hold the DID, each a button that opens its details.
+ * @param {ParentInfo[]} parents
+ * @param {(did: string) => void} open
+ */
+function parentsSection(parents, open) {
+  return section(
+    "rw-details-parents",
+    `Parents (${formatCount(parents.length)})`,
+    parents.length
+      ? h(
+          "ul",
+          { class: "rw-parents" },
+          parents.map((p) => {
+            const typeName = TYPE_NAMES[p.type] ?? String(p.type ?? "");
+            return h(
+              "li",
+              {},
+              h(
+                "button",
+                {
+                  class: "rw-details-parent rw-link",
+                  type: "button",
+                  "data-did": p.did,
+                  title: `Show the details of ${typeName.toLowerCase() || "collection"} ${p.did}`,
+                  onclick: () => open(p.did),
+                },
+                typeName
+                  ? h("span", { class: "rw-type", "data-type": p.type, "aria-hidden": "true" }, typeName[0])
+                  : null,
+                h("span", { class: "rw-details-parent-did" }, didParts(String(p.did ?? ""))),
+              ),
+            );
+          }),
+        )
+      : h("p", { class: "rw-muted" }, "In no dataset or container"),
   );
 }
 
@@ -186,6 +244,17 @@ export class DetailsPane {
       if (this.shown === shown) this.render();
     });
     this.render();
+  }
+
+  /**
+   * A parent was clicked: show its details, and keep the focus in the pane (the button
+   * clicked is gone).
+   * @param {string} did
+   */
+  openParent(did) {
+    this.open(did);
+    const close = this.el.querySelector("button.rw-details-close");
+    if (close instanceof HTMLElement) close.focus();
   }
 
   close() {
@@ -270,7 +339,12 @@ export class DetailsPane {
         ),
       ];
     } else {
-      body = [metadataSection(reply.metadata), replicasSection(reply.replicas), rulesSection(reply.rules)];
+      body = [
+        Array.isArray(reply.parents) ? parentsSection(reply.parents, (did) => this.openParent(did)) : null,
+        metadataSection(reply.metadata),
+        replicasSection(reply.replicas),
+        rulesSection(reply.rules),
+      ];
     }
     this.el.replaceChildren(header, ...body.filter((n) => n !== null));
   }

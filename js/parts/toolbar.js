@@ -1,4 +1,5 @@
-// The toolbar: instance picker, scope picker, search box, DID type, Search, Filters toggle.
+// The toolbar: instance picker, scope picker, search box, DID type, Search, Filters toggle,
+// and the Rules pane's toggle.
 // It sends nothing itself: Search (or Enter) calls onSearch, and widget.js reads value().
 
 import { h, isPlainEnter } from "../dom.js";
@@ -25,8 +26,9 @@ export class Toolbar {
    * @param {() => void} opts.onSearch Search pressed, or Enter in the search box
    * @param {(name: string) => void} opts.onInstance another instance was picked
    * @param {() => void} opts.onToggleFilters
+   * @param {HTMLElement} [opts.rulesToggle] the Rules pane's toggle, shown last
    */
-  constructor({ filtersId, onSearch, onInstance, onToggleFilters }) {
+  constructor({ filtersId, onSearch, onInstance, onToggleFilters, rulesToggle }) {
     this.onSearch = onSearch;
     /** @type {string} the `instance` trait */
     this.instance = "";
@@ -86,6 +88,7 @@ export class Toolbar {
       this.typeSelect,
       this.searchButton,
       this.filtersToggle,
+      rulesToggle,
     );
   }
 

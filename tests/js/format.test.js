@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { describeStatus, formatBytes, formatCount, plural, safeUrl } from "../../js/format.js";
+import {
+  describeLifetime,
+  describeRuleState,
+  describeStatus,
+  formatBytes,
+  formatCount,
+  formatTime,
+  plural,
+  safeUrl,
+} from "../../js/format.js";
 
 describe("formatBytes", () => {
   it.each([
@@ -71,5 +80,35 @@ describe("safeUrl", () => {
     "rucio-ui.example.org",
   ])("drops %s", (url) => {
     expect(safeUrl(url)).toBeNull();
+  });
+});
+
+describe("rule times and states", () => {
+  const now = Date.parse("2026-12-02T12:00:00Z");
+
+  it("prints a time the same on every machine, in UTC", () => {
+    expect(formatTime("2026-12-01T09:30:00Z")).toBe("2026-12-01 09:30 UTC");
+    expect(formatTime("2026-12-01T09:30:00.123456")).toBe("2026-12-01 09:30 UTC");
+    expect(formatTime(null)).toBe("");
+    expect(formatTime("soon")).toBe("");
+  });
+
+  it.each([
+    ["2026-12-08T13:00:00Z", "in 6 days", "ok"],
+    ["2026-12-03T12:00:00Z", "in 1 day", "ok"],
+    ["2026-12-11T11:59:58Z", "in 9 days", "ok"],
+    ["2026-12-02T15:30:00Z", "in 3 h 30 min", "soon"],
+    ["2026-12-02T11:59:00Z", "expired", "expired"],
+    [null, "never", "never"],
+  ])("a rule expiring at %s: %s", (at, text, level) => {
+    expect(describeLifetime(at, now)).toMatchObject({ text, level });
+  });
+
+  it("names rule states in words, with what they mean", () => {
+    expect(describeRuleState("WAITING_APPROVAL")).toEqual({
+      text: "WAITING APPROVAL",
+      title: "An administrator must approve the rule before Rucio copies anything",
+    });
+    expect(describeRuleState("NEW_STATE")).toEqual({ text: "NEW STATE", title: "NEW_STATE" });
   });
 });

@@ -42,3 +42,19 @@ describe("collectOptions", () => {
     expect(collectOptions({ ...blank, lifetime: "", badLifetime: true }).error).toMatch(/Lifetime/);
   });
 });
+
+describe("collectOptions and approval", () => {
+  it("asks for approval only with a comment, and says which field to fix", () => {
+    expect(collectOptions({ ...blank, approval: true, comment: "  " })).toEqual({
+      options: null,
+      error: "Asking for approval needs a comment: say why you need the data, for the administrator.",
+      field: "comment",
+    });
+    expect(collectOptions({ ...blank, approval: true, comment: " thesis fit " }).options).toEqual({
+      comment: "thesis fit",
+      ask_approval: true,
+    });
+    expect(collectOptions({ ...blank, approval: false, comment: "x" }).options).toEqual({ comment: "x" });
+    expect(collectOptions({ ...blank, lifetime: "0" }).field).toBe("lifetime");
+  });
+});

@@ -1,6 +1,6 @@
 // The details pane on its own, with a fake rpc.
 
-import { describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { DetailsPane } from "../../../js/parts/details.js";
 import { createFakeRpc } from "../fake-model.js";
 import { query } from "../helpers.js";
@@ -22,7 +22,29 @@ const ANSWER = {
     { rse: "SITE_B", state: "UNAVAILABLE", path: null, available: 1, total: 3 },
   ],
   rules: [],
+  parents: [],
 };
+
+/**
+ * A rule as Python sends it.
+ * @param {Partial<import("../../../js/protocol.js").RuleInfo>} extra
+ */
+const rule = (extra) => ({
+  id: "0123456789abcdef0123456789abcdef",
+  account: "alice",
+  did: "s:ds",
+  rse_expression: "SITE_A",
+  state: "OK",
+  locks_ok: 3,
+  locks_replicating: 0,
+  locks_stuck: 0,
+  created_at: "2026-12-01T09:30:00Z",
+  expires_at: null,
+  error: null,
+  comment: null,
+  url: null,
+  ...extra,
+});
 
 describe("DetailsPane", () => {
   it("is hidden until a DID is opened, then asks for it and shows Loading", () => {
@@ -141,4 +163,96 @@ describe("DetailsPane", () => {
     d.pane.destroy();
     expect(d.rpc.last("details").cancelled).toBe(true);
   });
+
+  it("shows the collections that hold the DID; each opens its own details", async () => {
+    const d = setup();
+    document.body.append(d.pane.el);
+    d.pane.open("s:f");
+    await d.rpc.answer(d.rpc.last("details"), {
+      ...ANSWER,
+      did: "s:f",
+      did_type: "FILE",
+      parents: [
+        { did: "s:ds", type: "DATASET" },
+        { did: "s:ctr", type: "CONTAINER" },
+      ],
+    });
+    expect(d.$(".rw-details-parents h4").textContent).toBe("Parents (2)");
+    expect(d.$$("button.rw-details-parent").map((b) => [b.dataset.did, b.textContent])).toEqual([
+      ["s:ds", "Ds:ds"],
+      ["s:ctr", "Cs:ctr"],
+    ]);
+    d.$('button.rw-details-parent[data-did="s:ctr"]').click();
+    expect(d.rpc.last("details").payload).toEqual({ did: "s:ctr" });
+    expect(d.$(".rw-details-title").textContent).toBe("s:ctr");
+    expect(document.activeElement).toBe(d.$("button.rw-details-close"));
+    await d.rpc.answer(d.rpc.last("details"), {
+      ...ANSWER,
+      did: "s:ctr",
+      did_type: "CONTAINER",
+      parents: [],
+    });
+    expect(d.$(".rw-details-parents").textContent).toMatch(/In no dataset or container/);
+    d.pane.el.remove();
+  });
+
+  it("lists rules with created, expiry, comment, and the WAITING_APPROVAL state", async () => {
+    vi.useFakeTimers();
+    vi.setSystemTime(Date.parse("2026-12-02T12:00:00Z"));
+    const d = setup();
+    d.pane.open("s:ds");
+    await d.rpc.answer(d.rpc.last("details"), {
+      ...ANSWER,
+      rules: [
+        rule({ expires_at: "2026-12-12T13:00:00Z", comment: "for the fit" }),
+        rule({ id: "fedcba98", state: "WAITING_APPROVAL", locks_ok: 0, created_at: null, comment: "thesis" }),
+        rule({ id: "stuck123", state: "STUCK", error: "checksum mismatch", locks_stuck: 1 }),
+      ],
+    });
+    expect(d.$$(".rw-details-rules th").map((e) => e.textContent)).toEqual([
+      "Rule",
+      "RSE expression",
+      "State",
+      "Account",
+      "Locks OK / replicating / stuck",
+      "Created",
+      "Expires",
+      "Comment",
+      "Error",
+    ]);
+    const cells = d
+      .$$(".rw-details-rules tbody tr")
+      .map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent));
+    expect(cells).toEqual([
+      [
+        "01234567",
+        "SITE_A",
+        "OK",
+        "alice",
+        "3 / 0 / 0",
+        "2026-12-01 09:30 UTC",
+        "in 10 days",
+        "for the fit",
+        "",
+      ],
+      ["fedcba98", "SITE_A", "WAITING APPROVAL", "alice", "0 / 0 / 0", "—", "never", "thesis", ""],
+      [
+        "stuck123",
+        "SITE_A",
+        "STUCK",
+        "alice",
+        "3 / 0 / 1",
+        "2026-12-01 09:30 UTC",
+        "never",
+        "",
+        "checksum mismatch",
+      ],
+    ]);
+    const waiting = d.$('.rw-details-rules .rw-rule-state[data-state="WAITING_APPROVAL"]');
+    expect(waiting.title).toMatch(/administrator must approve/);
+  });
+});
+
+afterEach(() => {
+  vi.useRealTimers();
 });
