@@ -113,7 +113,8 @@ def _details(exc: BaseException) -> str:
     if "Details:" in text:
         text = text.split("Details:", 1)[1].strip()
     first = text.splitlines()[0] if text else type(exc).__name__
-    return clip(first, 2 * ECHO_LIMIT)  # the server may echo a whole query back
+    # the messages end with their own full stop
+    return clip(first.rstrip(". "), 2 * ECHO_LIMIT)  # the server may echo a whole query back
 
 
 _CHECK_RSE = "Check destination_rse (or the RSE expression you typed)."
