@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from .availability import (
     collection_status,
@@ -120,6 +120,12 @@ class ReplicaMode:
 
     def rse_of(self, did: str) -> str | None:
         return self._found_on.get(did)
+
+    def keeps_copy(self, rule: dict[str, Any]) -> bool:
+        """Does ``rule`` (anyone's) keep a copy on the destination (by the RSEs its
+        expression selects)?"""
+        rses = self.rules.rses_of(str(rule.get("rse_expression") or ""))
+        return bool(rses) and rses <= self.destinations()
 
     def locate(self, files: Sequence[DIDRow], on_progress: Progress | None = None) -> Located:
         located: Located = dict.fromkeys((f.did for f in files), None)

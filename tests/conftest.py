@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import atexit
 import os
+import shutil
 import signal
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,6 +33,11 @@ def _terminate_as_interrupt(signum: int, frame: object) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     signal.signal(signal.SIGTERM, _terminate_as_interrupt)
+    # The warm-look path cache of this run lives in a folder of its own, gone afterwards.
+    if "RUCIO_WIDGETS_CACHE_DIR" not in os.environ:
+        folder = tempfile.mkdtemp(prefix="rucio-widgets-test-cache-")
+        os.environ["RUCIO_WIDGETS_CACHE_DIR"] = folder
+        atexit.register(shutil.rmtree, folder, True)
 
 
 @pytest.fixture(scope="session")

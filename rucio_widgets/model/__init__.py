@@ -34,7 +34,7 @@ from ..errors import (
     ReadOnlyError,
     RucioWidgetsError,
 )
-from ..modes import mode_for
+from ..modes import ReplicaMode, mode_for
 from ..protocol import (
     AVAILABLE,
     PAGE_SIZE,
@@ -51,6 +51,7 @@ from ..transfers import Request, Requests
 from .details import details
 from .export import Export, Fileset, SelectionTable
 from .listings import RowIndex
+from .pathcache import PathCache
 from .rules import RulesDesk
 from .search import Search
 from .selection import Selection, did_of
@@ -114,6 +115,11 @@ class BrowserModel:
             requests=self.requests,
             mode=self.mode,
             workers=self.workers,
+            cache=(
+                PathCache(service, settings, self.account, self.mode.keeps_copy)
+                if isinstance(self.mode, ReplicaMode)
+                else None
+            ),
         )
         self.export = Export(self.selection, self.paths_cache, self.statuses, self.mode)
         self._account = settings.account or ""

@@ -20,6 +20,7 @@ from ..protocol import FAILED, STUCK
 from ..service import DIDRow, Service
 from ..transfers import Request, Requests
 from .listings import RowIndex
+from .pathcache import PathCache
 from .state import Store, Workers, log
 from .statuses import LocalPaths, Statuses
 
@@ -44,8 +45,10 @@ class Selection:
         requests: Requests,
         mode: AvailabilityMode,
         workers: Workers,
+        cache: PathCache | None = None,
     ) -> None:
         self.service = service
+        self.cache = cache
         self.store = store
         self.index = index
         self.paths = paths
@@ -199,9 +202,53 @@ class Selection:
                 if generation == self._generation:
                     self._resolved.set()
 
+    def _warm(self, row: DIDRow) -> bool:
+        """Answer ``row`` from the path cache when it validates (see pathcache)."""
+        if self.cache is None or row.type == "FILE" or row.did in self._files_of:
+            return False
+        entry = self.cache.load(row)
+        if entry is None:
+            return False
+        self._files_of[row.did] = entry.files
+        self.index.add(entry.files)
+        self.paths.seed(dict(entry.paths))
+        return True
+
+    def _refresh_warm(self, rows: Sequence[DIDRow], generation: int) -> None:
+        """The full look behind a warm answer: list and locate again, bypassing what is
+        remembered; when anything differs, resolve again with what is true now."""
+        changed = False
+        for row in rows:
+            if self._stale(generation):
+                return
+            files = self.service.file_rows(row.scope, row.name)
+            located = self.mode.locate(files)
+            if [f.did for f in files] != [f.did for f in self._files_of.get(row.did, [])]:
+                changed = True
+            self._files_of[row.did] = files
+            self.index.add(files)
+            changed = self.paths.replace(located) or changed
+            if self.cache is not None:
+                if all(located.get(f.did) for f in files):
+                    self.cache.save(row, files, located)
+                else:
+                    self.cache.forget(row.did)
+        if changed and not self._stale(generation):
+            self.refresh()
+
+    def _remember(self, rows: Sequence[DIDRow]) -> None:
+        if self.cache is None:
+            return
+        for row in rows:
+            files = self._files_of.get(row.did)
+            if row.type != "FILE" and files:
+                self.cache.save(row, files, {f.did: self.paths.get(f.did) for f in files})
+
     def _resolve(self, generation: int) -> None:
         files: dict[str, DIDRow] = {}  # in selection order, each file once
-        for row in self._rows_of(self.selected):
+        rows = self._rows_of(self.selected)
+        warm = [row for row in rows if self._warm(row)]
+        for row in rows:
             for file in self.files_below(row):
                 files.setdefault(file.did, file)
             if self._stale(generation):
@@ -216,6 +263,11 @@ class Selection:
         self.paths.locate(ordered, on_progress=progress)
         if not self._stale(generation):
             self._publish(ordered, pending=False)
+        if warm:
+            self.workers.background(self._refresh_warm, warm, generation)
+        cold = [row for row in rows if row not in warm]
+        if cold and self.cache is not None:
+            self.workers.background(self._remember, cold)
 
     def _publish(self, files: Sequence[DIDRow], *, pending: bool) -> None:
         resolved = [f for f in files if self.paths.known(f.did)]

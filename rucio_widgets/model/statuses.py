@@ -50,6 +50,19 @@ class LocalPaths:
         with self._lock:
             self._paths.update(located)
 
+    def seed(self, located: Located) -> None:
+        """Take paths known from elsewhere (the path cache); what is known stays."""
+        with self._lock:
+            for did, path in located.items():
+                self._paths.setdefault(did, path)
+
+    def replace(self, located: Located) -> bool:
+        """Set these files' paths (a fresh look); whether anything changed."""
+        with self._lock:
+            changed = any(self._paths.get(d, "?") != p for d, p in located.items())
+            self._paths.update(located)
+        return changed
+
     def forget(self, dids: Iterable[str]) -> None:
         """Forget where these files are (data arrived: look again)."""
         with self._lock:

@@ -456,3 +456,38 @@ def test_a_bare_atlas_name_searches_the_scope_it_starts_with(
     found = [r.did for r in browser.search("data18_13TeV.00348885*", did_type="dataset")]
     assert "data18:data18_13TeV.00348885.physics_Main.DAOD_PHYS.r13286_p4910" in found
     assert all(did.startswith("data18:") or did.startswith("user.") for did in found)
+
+
+# --- the warm second look -------------------------------------------------------------------
+
+
+def test_a_warm_second_look_validates_against_the_server_and_the_mount(
+    sandbox: SandboxSession, close_later, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RUCIO_WIDGETS_CACHE_DIR", str(tmp_path / "cache"))
+    made = sandbox.make_dataset(files=2)
+    first = rucio_widgets.RucioBrowser(selected=[made.did])
+    close_later(first)
+    first.make_available()
+    cold = sorted(first.wait(timeout=120))
+    cache = first.model.selection.cache
+    assert cache is not None
+    row = first.model.selection.row_of(made.did)
+    deadline = time.monotonic() + 30
+    while cache.load(row) is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert cache.load(row) is not None  # remembered, and valid: the rule is OK
+
+    second = rucio_widgets.RucioBrowser(selected=[made.did])
+    close_later(second)
+    assert sorted(second.wait_paths(timeout=30)) == cold
+
+    root = sandbox.client("root")
+    (rule,) = [
+        r
+        for r in root.list_did_rules(*made.did.split(":"))
+        if r["rse_expression"] == DESTINATION_RSE
+    ]
+    root.update_replication_rule(rule["id"], {"state": "SUSPENDED"})  # not OK any more
+    assert cache.load(row) is None  # not trusted, and forgotten
+    assert not list((tmp_path / "cache" / "paths").glob("*.json"))

@@ -77,6 +77,8 @@ class FakeService:
         self.placed: set[str] = set()
         self.rules: dict[str, dict[str, Any]] = {}
         self.deleted_rules: list[str] = []
+        #: When set, file listings wait for it (to hold a background look back).
+        self.gate_file_rows: threading.Event | None = None
         #: RSE -> (limit in bytes or None, bytes used), as get_local_account_usage tells.
         self.quota: dict[str, tuple[int | None, int]] = {}
         self.calls: Counter[str] = Counter()
@@ -250,6 +252,8 @@ class FakeService:
         return FakeStream([self._row(self.entries[c]) for c in entry.children])
 
     def file_rows(self, scope: str, name: str) -> list[DIDRow]:
+        if self.gate_file_rows is not None:
+            self.gate_file_rows.wait(10)
         self._call("file_rows")
         return [
             DIDRow.from_rucio(self._row(self.entries[f])) for f in self._files(f"{scope}:{name}")

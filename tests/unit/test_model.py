@@ -629,3 +629,79 @@ def test_a_watched_rules_page_gets_changes_pushed(
     fake.finish_rule(rule_id)
     pushed = wait_until(lambda: [r for batch in events.rules for r in batch])
     assert pushed[0]["id"] == rule_id and pushed[0]["state"] == "OK"
+
+
+# --- the warm second look -----------------------------------------------------------------
+
+
+def test_a_second_look_from_a_new_kernel_is_answered_from_the_path_cache(
+    fake: FakeService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RUCIO_WIDGETS_CACHE_DIR", str(tmp_path / "cache"))
+    files = fake.add_dataset("data18:ds", 4, on=[SOURCE])
+
+    def new_model() -> BrowserModel:
+        made = BrowserModel(fake, fake.settings)
+        made.start(wait=True)
+        return made
+
+    first = new_model()
+    first.make_available(["data18:ds"])
+    (rule_id,) = fake.rules
+    fake.finish_rule(rule_id)
+    first.set_selected(["data18:ds"])
+    cold = wait_until(lambda: len(first.paths) == 4 and first.paths)
+    wait_until(lambda: list((tmp_path / "cache" / "paths").glob("*.json")))  # remembered
+    first.close()
+
+    fake.calls.clear()
+    fake.gate_file_rows = threading.Event()  # the full look is held back: only the cache answers
+    second = new_model()
+    second.set_selected(["data18:ds"])
+    assert second.wait_paths(5) == cold
+    assert fake.calls["get_rule"] == 1 and fake.calls["replicas"] == 0
+    fake.gate_file_rows.set()
+    wait_until(lambda: fake.calls["file_rows"] == 1)  # then refreshed in full
+    second.close()
+
+    # a file removed from the mount: never returned, and the cache is not used
+    fake.gate_file_rows = None
+    gone = fake.mounts[DEST] / "data18" / files[1].split(":")[1]
+    gone.unlink()
+    fake.file_replicas[files[1]].pop(DEST)
+    third = new_model()
+    third.set_selected(["data18:ds"])
+    with pytest.raises(NotAvailableError) as caught:
+        third.wait_paths(5)
+    assert list(caught.value.missing) == [files[1]] and str(gone) not in third.paths
+    third.close()
+
+    # the rule that kept the paths is gone: the cache is not trusted
+    fake.place(files[1], DEST)
+    fake.rules.clear()
+    fake.calls.clear()
+    fourth = new_model()
+    fourth.set_selected(["data18:ds"])
+    assert len(fourth.wait_paths(5)) == 4
+    assert fake.calls["replicas"] == 1  # a cold look
+    fourth.close()
+
+
+def test_data_placed_without_a_rule_is_checked_by_sampled_replicas(
+    fake: FakeService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RUCIO_WIDGETS_CACHE_DIR", str(tmp_path / "cache"))
+    fake.add_dataset("data18:placed", 20, on=[DEST])
+    first = BrowserModel(fake, fake.settings)
+    first.set_selected(["data18:placed"])
+    cold = first.wait_paths(5)
+    wait_until(lambda: list((tmp_path / "cache" / "paths").glob("*.json")))
+    first.close()
+    fake.calls.clear()
+    fake.gate_file_rows = threading.Event()
+    second = BrowserModel(fake, fake.settings)
+    second.set_selected(["data18:placed"])
+    assert second.wait_paths(5) == cold
+    assert fake.calls["replicas"] == 1 and fake.calls["get_rule"] == 0  # 5 sampled files
+    fake.gate_file_rows.set()
+    second.close()
