@@ -22,6 +22,14 @@ export { ROW_HEIGHT };
 export const OVERSCAN = 6;
 /** Viewport height assumed before the list is laid out (detached, hidden, no layout). */
 const FALLBACK_VIEWPORT = 400;
+/** Below this listing width (about a 700 px panel) the size and files columns fold away. */
+export const NARROW_WIDTH = 700;
+/** The name column's narrowest width when resized, in pixels. */
+export const MIN_NAME_WIDTH = 120;
+/** Pixels a key press on the column's resize handle moves it. */
+const RESIZE_STEP = 16;
+/** Widths of the columns other than the name, with gaps and padding (tree.css). */
+const OTHER_COLUMNS = { wide: 28 + 72 + 60 + 128 + 32 + 5 * 6 + 4, narrow: 28 + 128 + 32 + 3 * 6 + 4 };
 
 /**
  * @typedef {object} TreeState
@@ -95,25 +103,128 @@ export class Tree {
       this.emptyEl,
     );
     this.scroller.style.setProperty("--rw-row-height", `${ROW_HEIGHT}px`);
+    /** @type {number | null} the name column's width set by the user (view only), null: auto */
+    this.nameWidth = null;
+    /** Width of the listing as last measured (0: not laid out). */
+    this.width = 0;
+    /** @type {(() => void) | null} ends a drag of the resize handle */
+    this.endDrag = null;
+    this.resizer = h("span", {
+      class: "rw-col-resize",
+      role: "separator",
+      tabindex: "0",
+      "aria-orientation": "vertical",
+      "aria-label": "Resize the name column",
+      title: "Drag to resize the name column; double-click for the default width",
+      onpointerdown: (/** @type {PointerEvent} */ e) => this.startDrag(e),
+      ondblclick: () => this.setNameWidth(null),
+      onkeydown: (/** @type {KeyboardEvent} */ e) => this.onResizeKey(e),
+    });
+    this.nameHeading = h("span", { class: "rw-col rw-col-name" }, h("span", {}, "Name"), this.resizer);
     const columns = h(
       "div",
-      { class: "rw-columns", "aria-hidden": "true" },
+      { class: "rw-columns" },
       h("span", {}),
-      h("span", {}, "Name"),
-      h("span", { class: "rw-num" }, "Size"),
-      h("span", { class: "rw-num" }, "Files"),
-      h("span", {}, "Availability"),
+      this.nameHeading,
+      h("span", { class: "rw-col rw-col-size rw-num" }, "Size"),
+      h("span", { class: "rw-col rw-col-files rw-num" }, "Files"),
+      h("span", { class: "rw-col" }, "Availability"),
       h("span", {}),
     );
     this.el = h("div", { class: "rw-listing" }, columns, this.scroller);
     if (typeof ResizeObserver !== "undefined") {
       this.resizeObserver = new ResizeObserver(() => {
+        this.applyWidth(this.el.clientWidth);
         this.renderRows();
         this.requestMissing();
       });
       this.resizeObserver.observe(this.scroller);
+      this.resizeObserver.observe(this.el);
     }
     this.renderRows();
+  }
+
+  // --- columns: width, folding, resizing -------------------------------------------------
+
+  /**
+   * The listing is this wide: fold the size and files columns below NARROW_WIDTH, and keep a
+   * resized name column within what is left.
+   * @param {number} width
+   */
+  applyWidth(width) {
+    this.width = width;
+    this.el.classList.toggle("rw-narrow", width > 0 && width < NARROW_WIDTH);
+    this.layoutName();
+  }
+
+  /** The widest the name column can be (Infinity before the listing is laid out). */
+  maxNameWidth() {
+    if (!this.width) return Number.POSITIVE_INFINITY;
+    const others = this.el.classList.contains("rw-narrow") ? OTHER_COLUMNS.narrow : OTHER_COLUMNS.wide;
+    return Math.max(MIN_NAME_WIDTH, this.width - others);
+  }
+
+  /**
+   * Set the name column's width (null: back to filling the room); kept in the view only.
+   * @param {number | null} width
+   */
+  setNameWidth(width) {
+    this.nameWidth = width === null ? null : Math.max(MIN_NAME_WIDTH, Math.round(width));
+    this.layoutName();
+  }
+
+  layoutName() {
+    const style = this.el.style;
+    if (this.nameWidth === null) {
+      style.removeProperty("--rw-name-col");
+      style.removeProperty("--rw-badge-col");
+      this.resizer.removeAttribute("aria-valuenow");
+      return;
+    }
+    const width = Math.min(this.nameWidth, this.maxNameWidth());
+    // The availability column takes the room the name gives up.
+    style.setProperty("--rw-name-col", `${width}px`);
+    style.setProperty("--rw-badge-col", "minmax(128px, 1fr)");
+    this.resizer.setAttribute("aria-valuenow", String(width));
+  }
+
+  /** The name column's width now, in pixels. */
+  currentNameWidth() {
+    if (this.nameWidth !== null) return Math.min(this.nameWidth, this.maxNameWidth());
+    return this.nameHeading.getBoundingClientRect().width || MIN_NAME_WIDTH;
+  }
+
+  /** @param {PointerEvent} e */
+  startDrag(e) {
+    if (e.button !== undefined && e.button !== 0) return;
+    e.preventDefault();
+    this.endDrag?.();
+    const startX = e.clientX;
+    const startWidth = this.currentNameWidth();
+    const move = (/** @type {PointerEvent} */ ev) => this.setNameWidth(startWidth + ev.clientX - startX);
+    const end = () => {
+      document.removeEventListener("pointermove", move);
+      document.removeEventListener("pointerup", end);
+      document.removeEventListener("pointercancel", end);
+      this.el.classList.remove("rw-resizing");
+      this.endDrag = null;
+    };
+    document.addEventListener("pointermove", move);
+    document.addEventListener("pointerup", end);
+    document.addEventListener("pointercancel", end);
+    this.el.classList.add("rw-resizing");
+    this.endDrag = end;
+  }
+
+  /** @param {KeyboardEvent} e */
+  onResizeKey(e) {
+    const step = e.key === "ArrowLeft" ? -RESIZE_STEP : e.key === "ArrowRight" ? RESIZE_STEP : 0;
+    if (step) this.setNameWidth(this.currentNameWidth() + step);
+    else if (e.key === "Home") this.setNameWidth(MIN_NAME_WIDTH);
+    else if (e.key === "Enter" || e.key === "Escape") this.setNameWidth(null);
+    else return;
+    e.preventDefault();
+    e.stopPropagation();
   }
 
   /** @param {TreeState} state */
@@ -538,6 +649,7 @@ export class Tree {
   destroy() {
     this.cancelPages();
     this.destroyed = true;
+    this.endDrag?.();
     this.resizeObserver?.disconnect();
     this.pool.clear();
   }

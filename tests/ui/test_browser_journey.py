@@ -144,3 +144,90 @@ def test_journey_in_voila_dashboard(sandbox: SandboxSession, tmp_path: Path, pag
         )
         screenshot(page, "journey-voila")
     print(f"voila journey: {time.monotonic() - started:.1f} s")
+
+
+# Characters of a row's name that are painted: inside the box of the span that clips them
+# (the head ends in an ellipsis, the tail never shrinks) and of the name cell.
+_VISIBLE_NAME = """
+(row) => {
+  const name = row.querySelector('.rw-name');
+  const cell = name.getBoundingClientRect();
+  const walker = document.createTreeWalker(name, NodeFilter.SHOW_TEXT);
+  let visible = '';
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const part = node.parentElement.closest('.rw-name-head, .rw-name-tail') || name;
+    const clip = part.getBoundingClientRect();
+    const left = Math.max(clip.left, cell.left) - 0.5;
+    const right = Math.min(clip.right, cell.right) + 0.5;
+    for (let i = 0; i < node.data.length; i++) {
+      const range = document.createRange();
+      range.setStart(node, i);
+      range.setEnd(node, i + 1);
+      const r = range.getBoundingClientRect();
+      if (r.width > 0 && r.left >= left && r.right <= right) visible += node.data[i];
+    }
+  }
+  return visible;
+}
+"""
+
+LONG_NAME_SEARCHES = (
+    "mc20:mc20_13TeV.410470.PhPy8EG_A14_ttbar_hdamp258p75*",
+    "cms:*",
+    "escape:*",
+)
+
+
+def test_long_names_keep_their_tails_at_600_and_1400_px(
+    sandbox: SandboxSession, tmp_path: Path, page: Page
+) -> None:
+    """Long, real-looking names in a Voila panel: at 600 px the middle of each name gives
+    way (size and files fold away) and its last 12 characters stay in view; at 1,400 px the
+    columns are back and ATLAS names show whole. Hover and the details pane show the full
+    name."""
+    long_dids = sandbox.long_names()
+    notebook = write_notebook(
+        tmp_path / "names.ipynb",
+        ["from rucio_widgets import RucioBrowser\nRucioBrowser(did_type='dataset')"],
+    )
+    with VoilaServer(notebook) as voila:
+        page.set_viewport_size({"width": 600, "height": 800})
+        page.goto(voila.url)
+        widget = page.locator(".rucio-widgets")
+        expect(widget).to_be_visible(timeout=60_000)
+        expect(widget.locator(".rw-status")).to_contain_text("alice")
+        for width in (600, 1400):
+            page.set_viewport_size({"width": width, "height": 800})
+            narrow = widget.locator(".rw-listing.rw-narrow")
+            if width < 700:
+                expect(narrow).to_have_count(1)
+                expect(widget.locator(".rw-columns .rw-col-size")).to_be_hidden()
+            else:
+                expect(narrow).to_have_count(0)
+                expect(widget.locator(".rw-columns .rw-col-size")).to_be_visible()
+            for query in LONG_NAME_SEARCHES:
+                widget.locator("input.rw-search").fill(query)
+                widget.locator("input.rw-search").press("Enter")
+                scope = query.split(":")[0]
+                dids = [d for d in long_dids if d.startswith(f"{scope}:")]
+                for did in dids:
+                    expect(row(widget, did)).to_be_visible()
+                    shown = row(widget, did).evaluate(_VISIBLE_NAME)
+                    assert shown.endswith(did[-12:]), (width, did, shown)
+                    assert shown.startswith(f"{scope}:"), (width, did, shown)
+                    if width < 700:
+                        assert len(shown) < len(did), (width, did, shown)  # the middle gave way
+                    elif scope == "mc20":
+                        assert shown == did, (width, did, shown)  # room enough: all of it
+                    title = row(widget, did).locator(".rw-name").get_attribute("title") or ""
+                    assert title.split("\n")[0] == did
+                screenshot(page, f"long-names-{scope}-{width}px")
+            # The details pane shows the whole name, wrapped.
+            did = long_dids[-1]
+            row(widget, did).locator(".rw-name").click()
+            title = widget.locator(".rw-details-title")
+            expect(title).to_have_text(did)
+            box = title.bounding_box()
+            assert box is not None and box["x"] + box["width"] <= width
+            screenshot(page, f"long-names-details-{width}px")
+            widget.locator(".rw-details-close").click()

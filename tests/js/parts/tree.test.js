@@ -1,8 +1,9 @@
 // The results tree on its own, with a fake rpc: paging, the virtual list, keyboard, clicks.
 
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { tailStart } from "../../../js/dom.js";
 import { ROW_HEIGHT } from "../../../js/parts/rows.js";
-import { Tree } from "../../../js/parts/tree.js";
+import { MIN_NAME_WIDTH, NARROW_WIDTH, Tree } from "../../../js/parts/tree.js";
 import { PAGE_SIZE } from "../../../js/protocol.js";
 import { createFakeRpc, row } from "../fake-model.js";
 import { press, query } from "../helpers.js";
@@ -232,5 +233,80 @@ describe("Tree", () => {
     const call = t.rpc.last("page");
     t.tree.destroy();
     expect(call.cancelled).toBe(true);
+  });
+});
+
+describe("Long names and the columns", () => {
+  const LONG = "data18:data18_13TeV.00348885.physics_Main.DAOD_PHYS.r13286_p4910";
+
+  it("splits a long name into a shrinking head and a tail that keeps its end", async () => {
+    const t = setup();
+    t.tree.update({ results: { generation: 1, loaded: 2, complete: true } });
+    await t.answerPages(2, (i) => (i === 0 ? row(LONG, "DATASET") : row("s:short.1", "FILE")));
+    const name = t.$(`.rw-row[data-did="${LONG}"] .rw-name`);
+    expect(name.querySelector(".rw-name-tail")?.textContent).toBe("r13286_p4910");
+    expect(name.querySelector(".rw-name-head .rw-did-scope")?.textContent).toBe("data18:");
+    // Head and tail together are the whole DID (copying the text copies the name).
+    expect(name.textContent).toBe(LONG);
+    expect(name.title.split("\n")[0]).toBe(LONG);
+    // A short name is not split.
+    const short = t.$('.rw-row[data-did="s:short.1"] .rw-name');
+    expect(short.querySelector(".rw-name-tail")).toBeNull();
+    expect(short.textContent).toBe("s:short.1");
+  });
+
+  it("cuts tails at a separator, and keeps at least 12 characters", () => {
+    const cases = {
+      "mc20:mc20_13TeV.410470.PhPy8EG_A14_ttbar_hdamp258p75_nonallhad.deriv.DAOD_PHYS.e6337_s3681_r13167_p5855":
+        "r13167_p5855",
+      "cms:TTToSemiLeptonic_TuneCP5_13TeV-powheg-pythia8.RunIISummer20UL18NanoAODv9-106X_upgrade2018_realistic_v16_L1v1-v1.NANOAODSIM":
+        "v1.NANOAODSIM",
+      "s:abcdefghijklmnopqrstuvwxyz0123456789": "uvwxyz0123456789",
+    };
+    for (const [did, tail] of Object.entries(cases)) {
+      expect(did.slice(tailStart(did))).toBe(tail);
+      expect(tail.length).toBeGreaterThanOrEqual(12);
+    }
+    expect(tailStart("scope:a.short.name")).toBe("scope:a.short.name".length);
+  });
+
+  it("folds the size and files columns away below 700 px", () => {
+    const t = setup();
+    t.tree.applyWidth(600);
+    expect(t.tree.el.classList.contains("rw-narrow")).toBe(true);
+    t.tree.applyWidth(NARROW_WIDTH);
+    expect(t.tree.el.classList.contains("rw-narrow")).toBe(false);
+    t.tree.applyWidth(0); // not laid out (hidden): nothing folds
+    expect(t.tree.el.classList.contains("rw-narrow")).toBe(false);
+  });
+
+  it("resizes the name column by dragging its heading's handle, within the listing", () => {
+    const t = setup();
+    t.tree.applyWidth(1000);
+    const handle = t.$(".rw-col-resize");
+    const style = t.tree.el.style;
+    expect(style.getPropertyValue("--rw-name-col")).toBe("");
+    t.tree.setNameWidth(400);
+    handle.dispatchEvent(new PointerEvent("pointerdown", { clientX: 500, button: 0, bubbles: true }));
+    document.dispatchEvent(new PointerEvent("pointermove", { clientX: 400 }));
+    expect(style.getPropertyValue("--rw-name-col")).toBe("300px");
+    expect(style.getPropertyValue("--rw-badge-col")).toBe("minmax(128px, 1fr)");
+    expect(handle.getAttribute("aria-valuenow")).toBe("300");
+    // Never wider than the room the other columns leave, never narrower than the minimum.
+    document.dispatchEvent(new PointerEvent("pointermove", { clientX: 5000 }));
+    const widest = Number.parseInt(style.getPropertyValue("--rw-name-col"), 10);
+    expect(widest).toBeLessThan(1000 - 300);
+    document.dispatchEvent(new PointerEvent("pointermove", { clientX: -5000 }));
+    expect(style.getPropertyValue("--rw-name-col")).toBe(`${MIN_NAME_WIDTH}px`);
+    document.dispatchEvent(new PointerEvent("pointerup", {}));
+    // After the drag, moving the pointer changes nothing.
+    document.dispatchEvent(new PointerEvent("pointermove", { clientX: 450 }));
+    expect(style.getPropertyValue("--rw-name-col")).toBe(`${MIN_NAME_WIDTH}px`);
+
+    press(handle, "ArrowRight");
+    expect(style.getPropertyValue("--rw-name-col")).toBe(`${MIN_NAME_WIDTH + 16}px`);
+    handle.dispatchEvent(new MouseEvent("dblclick", { bubbles: true }));
+    expect(style.getPropertyValue("--rw-name-col")).toBe("");
+    expect(t.tree.nameWidth).toBeNull();
   });
 });
