@@ -59,6 +59,11 @@ export const EXPIRED = "expired";
 /** `source` of a page: the search results, or the content of one collection (its DID). */
 export const RESULTS_SOURCE = "results";
 
+/** @typedef {"name" | "bytes" | "length"} SortKey */
+
+/** What loaded results can be sorted by: the name (then the scope), the size, the number of files. Unknown sizes and counts go last either way. @type {readonly SortKey[]} */
+export const SORT_KEYS = Object.freeze(["name", "bytes", "length"]);
+
 /** @typedef {"DATASET" | "ALL" | "NONE"} Grouping */
 
 /** @type {readonly Grouping[]} */
@@ -85,6 +90,8 @@ export const MSG_CANCEL_DOWNLOAD = "cancel_download";
 export const MSG_SIGN_IN = "sign_in";
 
 export const MSG_SIGN_OUT = "sign_out";
+
+export const MSG_SORT = "sort";
 
 /** Availability deltas: `StatusMessage`. */
 export const MSG_STATUS = "status";
@@ -135,6 +142,15 @@ export const MSG_STATUS = "status";
  * @property {string | null} [pfn] the replica's PFN (files)
  * @property {number | null} [available] files available on the RSE (collections)
  * @property {number | null} [total] files of the collection (collections)
+ */
+
+/**
+ * A sort of the loaded search results: a snapshot, which pages then refer to.
+ * @typedef {object} SortState
+ * @property {SortKey} by
+ * @property {boolean} descending
+ * @property {number} rows rows in the sorted snapshot (what was loaded when it was taken)
+ * @property {number | null} more rows known to exist beyond the snapshot; null: more may exist
  */
 
 /**
@@ -245,6 +261,15 @@ export const MSG_STATUS = "status";
  */
 
 /**
+ * Sort the loaded search results (a snapshot; nothing more is loaded for it), or go back to the listing's own order with `by` null. Pages of the results then come from the snapshot; a new search ends the sort.
+ * @typedef {object} SortRequest
+ * @property {"sort"} type
+ * @property {number} request_id
+ * @property {SortKey | null} by
+ * @property {boolean} descending
+ */
+
+/**
  * The reply every request gets: its type and request_id, and `error` when the work failed or was cancelled. A reply with `error` carries nothing else; a reply without carries its kind's answer (`PageAnswer` ...).
  * @typedef {object} Reply
  * @property {string} type the request's type
@@ -348,6 +373,21 @@ export const MSG_STATUS = "status";
  */
 
 /**
+ * The sort now in force (null: the listing's own order).
+ * @typedef {object} SortAnswer
+ * @property {SortState | null} sort
+ */
+
+/**
+ * The reply to sort.
+ * @typedef {object} SortReply
+ * @property {string} type the request's type
+ * @property {number} request_id
+ * @property {PanelError} [error] set when the work failed or was cancelled
+ * @property {SortState | null} sort
+ */
+
+/**
  * Availability deltas (not a reply).
  * @typedef {object} StatusMessage
  * @property {"status"} type
@@ -361,6 +401,7 @@ export const MSG_STATUS = "status";
  * @property {number} loaded rows Python has read so far
  * @property {boolean} complete
  * @property {string} [hint] when nothing matched: a likely typo in a filter key
+ * @property {SortState} [sort] set while the results are sorted (loaded, complete: of it)
  */
 
 /**
@@ -402,10 +443,10 @@ export const MSG_STATUS = "status";
 
 /**
  * The request kinds and their payloads; the widget's handler table covers exactly these.
- * @typedef {{search: SearchRequest, page: PageRequest, details: DetailsRequest, load_more: LoadMoreRequest, select_all: SelectAllRequest, cancel: CancelRequest, cancel_request: CancelRequestRequest, make_available: MakeAvailableRequest, cancel_download: CancelDownloadRequest, sign_in: SignInRequest, sign_out: SignOutRequest}} Requests
+ * @typedef {{search: SearchRequest, page: PageRequest, details: DetailsRequest, load_more: LoadMoreRequest, select_all: SelectAllRequest, cancel: CancelRequest, cancel_request: CancelRequestRequest, make_available: MakeAvailableRequest, cancel_download: CancelDownloadRequest, sign_in: SignInRequest, sign_out: SignOutRequest, sort: SortRequest}} Requests
  */
 
 /**
  * The reply each request kind gets (`Reply` alone: an acknowledgement).
- * @typedef {{search: SearchReply, page: PageReply, details: DetailsReply, load_more: Reply, select_all: Reply, cancel: Reply, cancel_request: Reply, make_available: MakeAvailableReply, cancel_download: Reply, sign_in: SignInReply, sign_out: Reply}} Replies
+ * @typedef {{search: SearchReply, page: PageReply, details: DetailsReply, load_more: Reply, select_all: Reply, cancel: Reply, cancel_request: Reply, make_available: MakeAvailableReply, cancel_download: Reply, sign_in: SignInReply, sign_out: Reply, sort: SortReply}} Replies
  */

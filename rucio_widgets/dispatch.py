@@ -156,6 +156,12 @@ def _sign_in(call: Call) -> Future[Any]:
     return model.workers.run(run)
 
 
+def _sort(call: Call) -> Answer:
+    by = call.content.get("by")
+    state = call.model.sort(None if by is None else str(by), bool(call.content.get("descending")))
+    return {"sort": state}
+
+
 def _sign_out(call: Call) -> Answer:
     call.model.sign_out()
     return None
@@ -174,6 +180,7 @@ HANDLERS: dict[str, Handler] = {
     protocol.MSG_CANCEL_DOWNLOAD: Handler(_cancel_download, writes=True),
     protocol.MSG_SIGN_IN: Handler(_sign_in, inline_errors=True),
     protocol.MSG_SIGN_OUT: Handler(_sign_out),
+    protocol.MSG_SORT: Handler(_sort),
 }
 
 

@@ -77,6 +77,11 @@ EXPIRED: Final = "expired"
 #: ``source`` of a page: the search results, or the content of one collection (its DID).
 RESULTS_SOURCE = "results"
 
+SortKey = Literal["name", "bytes", "length"]
+#: What loaded results can be sorted by: the name (then the scope), the size, the number of
+#: files. Unknown sizes and counts go last either way.
+SORT_KEYS: tuple[SortKey, ...] = ("name", "bytes", "length")
+
 #: Rule grouping of make_available's options; the first is Rucio's default.
 Grouping = Literal["DATASET", "ALL", "NONE"]
 GROUPINGS: tuple[Grouping, ...] = ("DATASET", "ALL", "NONE")
@@ -94,6 +99,7 @@ MSG_MAKE_AVAILABLE = "make_available"
 MSG_CANCEL_DOWNLOAD = "cancel_download"
 MSG_SIGN_IN = "sign_in"
 MSG_SIGN_OUT = "sign_out"
+MSG_SORT = "sort"
 
 # --- messages: Python -> view ---------------------------------------------------------------
 
@@ -150,6 +156,15 @@ class ReplicaInfo(TypedDict):
     pfn: NotRequired[str | None]  # the replica's PFN (files)
     available: NotRequired[int | None]  # files available on the RSE (collections)
     total: NotRequired[int | None]  # files of the collection (collections)
+
+
+class SortState(TypedDict):
+    """A sort of the loaded search results: a snapshot, which pages then refer to."""
+
+    by: SortKey
+    descending: bool
+    rows: int  # rows in the sorted snapshot (what was loaded when it was taken)
+    more: int | None  # rows known to exist beyond the snapshot; null: more may exist
 
 
 class RuleInfo(TypedDict):
@@ -263,6 +278,17 @@ class SignOutRequest(TypedDict):
     request_id: int
 
 
+class SortRequest(TypedDict):
+    """Sort the loaded search results (a snapshot; nothing more is loaded for it), or go
+    back to the listing's own order with ``by`` null. Pages of the results then come from
+    the snapshot; a new search ends the sort."""
+
+    type: Literal["sort"]
+    request_id: int
+    by: SortKey | None
+    descending: bool
+
+
 # --- replies: Python -> view -------------------------------------------------------------------
 
 
@@ -336,6 +362,16 @@ class SignInReply(Reply, SignInAnswer):
     """The reply to sign_in."""
 
 
+class SortAnswer(TypedDict):
+    """The sort now in force (null: the listing's own order)."""
+
+    sort: SortState | None
+
+
+class SortReply(Reply, SortAnswer):
+    """The reply to sort."""
+
+
 class StatusMessage(TypedDict):
     """Availability deltas (not a reply)."""
 
@@ -353,6 +389,7 @@ class ResultsState(TypedDict):
     loaded: int  # rows Python has read so far
     complete: bool
     hint: NotRequired[str]  # when nothing matched: a likely typo in a filter key
+    sort: NotRequired[SortState]  # set while the results are sorted (loaded, complete: of it)
 
 
 class PathsState(TypedDict):
@@ -405,6 +442,7 @@ REQUESTS = {
     MSG_CANCEL_DOWNLOAD: CancelDownloadRequest,
     MSG_SIGN_IN: SignInRequest,
     MSG_SIGN_OUT: SignOutRequest,
+    MSG_SORT: SortRequest,
 }
 
 #: The reply each request kind gets (``Reply`` alone: an acknowledgement).
@@ -420,4 +458,5 @@ REPLIES = {
     MSG_CANCEL_DOWNLOAD: Reply,
     MSG_SIGN_IN: SignInReply,
     MSG_SIGN_OUT: Reply,
+    MSG_SORT: SortReply,
 }

@@ -283,6 +283,14 @@ class RucioBrowser(anywidget.AnyWidget):
         return self._model.load_more(count, wait=True, timeout=timeout)
 
     @_api
+    def sort(self, by: str | None = "name", descending: bool = False) -> list[Result]:
+        """Sort the loaded results by ``name``, ``bytes`` (size) or ``length`` (files), as
+        a click on a column heading does; ``by=None`` goes back to Rucio's order. Only what
+        is loaded is sorted (``load_more`` adds rows to the sort); returns the rows in order."""
+        self._model.sort(by, descending)
+        return self._model.results
+
+    @_api
     def select(self, *dids: str) -> None:
         """Add DIDs (files or collections) to the selection."""
         self._model.select(*dids)

@@ -3,7 +3,7 @@
 // keyboard and clicks, expand/collapse, and the page requests for the rows in view.
 
 import { h, withCode } from "../dom.js";
-import { DID_TYPE_LABELS, didTypeOf } from "../format.js";
+import { DID_TYPE_LABELS, didTypeOf, formatCount } from "../format.js";
 import { Listing, isCollection } from "../listing.js";
 import { PAGE_SIZE, RESULTS_SOURCE } from "../protocol.js";
 import { isCancelled } from "../rpc.js";
@@ -14,6 +14,8 @@ import { ROW_HEIGHT, impliedBy, renderItem } from "./rows.js";
 /** @typedef {import("../protocol.js").PanelError} PanelError */
 /** @typedef {import("../protocol.js").ResultsState} ResultsState */
 /** @typedef {import("../protocol.js").RowStatus} RowStatus */
+/** @typedef {import("../protocol.js").SortKey} SortKey */
+/** @typedef {import("../protocol.js").SortState} SortState */
 /** @typedef {import("../rpc.js").Invoker} Invoker */
 /** @typedef {import("../rpc.js").Call<"page">} PageCall */
 
@@ -28,6 +30,38 @@ export const NARROW_WIDTH = 700;
 export const MIN_NAME_WIDTH = 120;
 /** Pixels a key press on the column's resize handle moves it. */
 const RESIZE_STEP = 16;
+/** How the sort keys read, and their two directions. */
+const SORTS = {
+  name: { label: "name", up: "A to Z", down: "Z to A" },
+  bytes: { label: "size", up: "smallest first", down: "largest first" },
+  length: { label: "files", up: "fewest first", down: "most first" },
+};
+
+/**
+ * What a sort says about itself: it covers the loaded rows only.
+ * @param {SortState} sort
+ */
+export function sortNote(sort) {
+  const how = SORTS[sort.by] ?? SORTS.name;
+  const order = `by ${how.label}, ${sort.descending ? how.down : how.up}`;
+  const rows = formatCount(sort.rows);
+  if (sort.more === 0) return `Sorted all ${rows} ${sort.rows === 1 ? "row" : "rows"} ${order}.`;
+  const loaded = `Sorted ${rows} loaded ${sort.rows === 1 ? "row" : "rows"} ${order}`;
+  if (typeof sort.more === "number") return `${loaded}; ${formatCount(sort.more)} more not loaded.`;
+  return `${loaded}; more may exist.`;
+}
+
+/**
+ * The sort a click on a heading asks for: ascending, then descending, then Rucio's order.
+ * @param {SortState | null} current
+ * @param {SortKey} by
+ * @returns {{by: SortKey | null, descending: boolean}}
+ */
+export function nextSort(current, by) {
+  if (!current || current.by !== by) return { by, descending: false };
+  return current.descending ? { by: null, descending: false } : { by, descending: true };
+}
+
 /** Widths of the columns other than the name, with gaps and padding (tree.css). */
 const OTHER_COLUMNS = { wide: 28 + 72 + 60 + 128 + 32 + 5 * 6 + 4, narrow: 28 + 128 + 32 + 3 * 6 + 4 };
 
@@ -47,7 +81,7 @@ const OTHER_COLUMNS = { wide: 28 + 72 + 60 + 128 + 32 + 5 * 6 + 4, narrow: 28 + 
  * @property {(dids: string[]) => void} onMakeAvailable
  * @property {(did: string) => void} onCancelDownload
  * @property {(results: {count: number, complete: boolean, searched: boolean}) => void} onCount
- * @property {(error: PanelError) => void} onError a load_more failed
+ * @property {(error: PanelError) => void} onError a load_more or a sort failed
  */
 
 export class Tree {
@@ -120,18 +154,47 @@ export class Tree {
       ondblclick: () => this.setNameWidth(null),
       onkeydown: (/** @type {KeyboardEvent} */ e) => this.onResizeKey(e),
     });
-    this.nameHeading = h("span", { class: "rw-col rw-col-name" }, h("span", {}, "Name"), this.resizer);
+    /** @type {SortState | null} the sort in force (results_state.sort) */
+    this.sort = null;
+    /** Identity of the sorted snapshot the rows come from ("" unsorted). */
+    this.sortKey = "";
+    /** The order of that snapshot ("" unsorted). */
+    this.sortOrder = "";
+    /** @type {Record<SortKey, HTMLButtonElement>} */
+    this.sortButtons = {
+      name: this.sortButton("name", "Name"),
+      bytes: this.sortButton("bytes", "Size"),
+      length: this.sortButton("length", "Files"),
+    };
+    this.nameHeading = h("span", { class: "rw-col rw-col-name" }, this.sortButtons.name, this.resizer);
     const columns = h(
       "div",
       { class: "rw-columns" },
       h("span", {}),
       this.nameHeading,
-      h("span", { class: "rw-col rw-col-size rw-num" }, "Size"),
-      h("span", { class: "rw-col rw-col-files rw-num" }, "Files"),
+      h("span", { class: "rw-col rw-col-size rw-num" }, this.sortButtons.bytes),
+      h("span", { class: "rw-col rw-col-files rw-num" }, this.sortButtons.length),
       h("span", { class: "rw-col" }, "Availability"),
       h("span", {}),
     );
-    this.el = h("div", { class: "rw-listing" }, columns, this.scroller);
+    this.sortText = h("span", { class: "rw-sort-text" });
+    this.sortNoteEl = h(
+      "div",
+      { class: "rw-sort-note", role: "status", hidden: true },
+      this.sortText,
+      h(
+        "button",
+        {
+          class: "rw-sort-clear rw-link",
+          type: "button",
+          title: "Show the results in the order Rucio lists them",
+          onclick: () => this.requestSort(null, false),
+        },
+        "Rucio's order",
+      ),
+    );
+    this.el = h("div", { class: "rw-listing" }, columns, this.sortNoteEl, this.scroller);
+    this.renderSort();
     if (typeof ResizeObserver !== "undefined") {
       this.resizeObserver = new ResizeObserver(() => {
         this.applyWidth(this.el.clientWidth);
@@ -142,6 +205,56 @@ export class Tree {
       this.resizeObserver.observe(this.el);
     }
     this.renderRows();
+  }
+
+  // --- sorting ---------------------------------------------------------------------------
+
+  /**
+   * @param {SortKey} by
+   * @param {string} label
+   */
+  sortButton(by, label) {
+    return h(
+      "button",
+      { class: "rw-sort", type: "button", "data-sort-by": by, onclick: () => this.onSortClick(by) },
+      label,
+    );
+  }
+
+  /** @param {SortKey} by */
+  onSortClick(by) {
+    const next = nextSort(this.sort, by);
+    this.requestSort(next.by, next.descending);
+  }
+
+  /**
+   * Ask Python to sort the loaded results (by null: Rucio's order); the rows follow
+   * through results_state.
+   * @param {SortKey | null} by
+   * @param {boolean} descending
+   */
+  requestSort(by, descending) {
+    this.rpc.invoke("sort", { by, descending }).promise.then((reply) => {
+      if (reply.error && !isCancelled(reply.error) && !this.destroyed) this.cb.onError(reply.error);
+    });
+  }
+
+  renderSort() {
+    const sort = this.sort;
+    for (const [by, button] of Object.entries(this.sortButtons)) {
+      const how = SORTS[/** @type {SortKey} */ (by)];
+      const on = sort?.by === by;
+      const direction = on ? (sort?.descending ? "descending" : "ascending") : "none";
+      button.dataset.sort = direction;
+      button.setAttribute("aria-pressed", String(on));
+      button.title = !on
+        ? `Sort the loaded rows by ${how.label}, ${how.up}`
+        : sort?.descending
+          ? "Back to Rucio's order"
+          : `Sort by ${how.label}, ${how.down}`;
+    }
+    this.sortNoteEl.hidden = !sort;
+    this.sortText.textContent = sort ? sortNote(sort) : "";
   }
 
   // --- columns: width, folding, resizing -------------------------------------------------
@@ -275,6 +388,24 @@ export class Tree {
     this.hint = typeof rs.hint === "string" ? rs.hint : "";
     const generation = typeof rs.generation === "number" ? rs.generation : undefined;
     const hasSearch = (generation ?? 0) > 0 || (rs.loaded ?? 0) > 0 || !!rs.complete;
+    const sort = rs.sort && typeof rs.sort === "object" ? rs.sort : null;
+    const order = sort ? `${sort.by}|${sort.descending}` : "";
+    const sortKey = sort ? `${order}|${sort.rows}` : "";
+    const orderChanged = order !== this.sortOrder;
+    this.sortOrder = order;
+    this.sort = sort;
+    this.renderSort();
+    if (generation === this.generation && sortKey !== this.sortKey) {
+      // Another order (or load more grew the sorted snapshot): the rows at each offset
+      // changed.  Forget them and ask again for what is in view; a new order starts at the top.
+      this.sortKey = sortKey;
+      this.cancelPages();
+      this.listing.reset();
+      this.active = null;
+      this.lastActiveIndex = -1;
+      if (orderChanged) this.scroller.scrollTop = 0;
+    }
+    this.sortKey = sortKey;
     if (generation !== this.generation) {
       // A new search: forget everything, give up the pages still asked for, and start
       // again from the first page.

@@ -39,6 +39,7 @@ from ..protocol import (
     MakeOptions,
     PageAnswer,
     RowStatus,
+    SortState,
     Status,
 )
 from ..service import DIDRow, Service
@@ -233,6 +234,15 @@ class BrowserModel:
     def cancel(self) -> None:
         """Stop the search in flight."""
         self.searcher.cancel()
+
+    def sort(self, by: str | None, descending: bool = False) -> SortState | None:
+        """Sort the loaded results (a snapshot; nothing more is read for it), or go back to
+        the listing's order with ``by=None``. Pages and ``results`` follow the sort."""
+        return self.searcher.sort(by, descending)
+
+    @property
+    def sort_state(self) -> SortState | None:
+        return self.searcher.sort_state
 
     def request_page(
         self, source: str, offset: int, limit: int, stop: Any = None

@@ -231,3 +231,16 @@ def test_long_names_keep_their_tails_at_600_and_1400_px(
             assert box is not None and box["x"] + box["width"] <= width
             screenshot(page, f"long-names-details-{width}px")
             widget.locator(".rw-details-close").click()
+
+        # Sorting by a heading: the two ATLAS names differ only in their tails.
+        widget.locator("input.rw-search").fill(LONG_NAME_SEARCHES[0])
+        widget.locator("input.rw-search").press("Enter")
+        first = widget.locator('.rw-item[data-index="0"]')
+        heading = widget.locator('.rw-sort[data-sort-by="name"]')
+        heading.click()
+        expect(widget.locator(".rw-sort-note")).to_contain_text("Sorted all 2 rows by name, A to Z")
+        expect(first).to_have_attribute("data-did", long_dids[1])  # r13144 before r13167
+        heading.click()
+        expect(widget.locator(".rw-sort-note")).to_contain_text("by name, Z to A")
+        expect(first).to_have_attribute("data-did", long_dids[0])
+        screenshot(page, "long-names-sorted-1400px")

@@ -264,3 +264,42 @@ def test_a_read_only_browser_refuses_writes_in_python_and_from_the_view(
         assert fake.calls["add_rule"] == 0 and not fake.rules
     finally:
         widget.close()
+
+
+def test_a_sort_request_replies_with_the_sort_and_pages_follow_it(
+    widget: RucioBrowser, fake: FakeService
+) -> None:
+    for i, size in enumerate((30, 10, 20)):
+        fake.add_dataset(f"mc20:s.{i}", 1, size=size)
+    widget.search("mc20:s.*", did_type="dataset")
+    comm = comm_of(widget)
+    reply = comm.request({"type": "sort", "by": "bytes", "descending": True})
+    state = {"by": "bytes", "descending": True, "rows": 3, "more": 0}
+    assert reply == {"type": "sort", "request_id": reply["request_id"], "sort": state}
+    assert widget.results_state["sort"] == state
+    assert comm.states[-1]["results_state"]["sort"] == state  # synced to the view
+    page = comm.request({"type": "page", "source": "results", "offset": 0, "limit": 10})
+    assert [r["did"] for r in page["rows"]] == ["mc20:s.0", "mc20:s.2", "mc20:s.1"]
+    bad = comm.request({"type": "sort", "by": "colour", "descending": False})
+    assert bad["error"]["kind"] == "InvalidQueryError"
+    assert widget.error["message"] == "Results cannot be sorted by `colour`."
+    back = comm.request({"type": "sort", "by": None, "descending": False})
+    assert back["sort"] is None and "sort" not in widget.results_state
+
+
+def test_browser_sort_returns_the_loaded_rows_in_order(
+    widget: RucioBrowser, fake: FakeService
+) -> None:
+    for i, files in enumerate((2, 5, 1)):
+        fake.add_dataset(f"mc20:n.{i}", files)
+    widget.search("mc20:n.*", did_type="dataset")
+    assert [r.files for r in widget.sort("length")] == [1, 2, 5]
+    assert [r.did for r in widget.sort(by="name", descending=True)] == [
+        "mc20:n.2",
+        "mc20:n.1",
+        "mc20:n.0",
+    ]
+    assert [r.did for r in widget.results] == ["mc20:n.2", "mc20:n.1", "mc20:n.0"]
+    with pytest.raises(InvalidQueryError, match="cannot be sorted"):
+        widget.sort("files")
+    assert widget.error["kind"] == "InvalidQueryError"

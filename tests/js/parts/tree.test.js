@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { tailStart } from "../../../js/dom.js";
 import { ROW_HEIGHT } from "../../../js/parts/rows.js";
-import { MIN_NAME_WIDTH, NARROW_WIDTH, Tree } from "../../../js/parts/tree.js";
+import { MIN_NAME_WIDTH, NARROW_WIDTH, Tree, sortNote } from "../../../js/parts/tree.js";
 import { PAGE_SIZE } from "../../../js/protocol.js";
 import { createFakeRpc, row } from "../fake-model.js";
 import { press, query } from "../helpers.js";
@@ -308,5 +308,81 @@ describe("Long names and the columns", () => {
     handle.dispatchEvent(new MouseEvent("dblclick", { bubbles: true }));
     expect(style.getPropertyValue("--rw-name-col")).toBe("");
     expect(t.tree.nameWidth).toBeNull();
+  });
+});
+
+describe("Sorting by a column heading", () => {
+  it("asks Python to sort: ascending, then descending, then Rucio's order", async () => {
+    const t = setup();
+    t.tree.update({ results: { generation: 1, loaded: 3, complete: true } });
+    await t.answerPages(3, make);
+    const heading = t.button('.rw-sort[data-sort-by="bytes"]');
+    expect(heading.getAttribute("aria-pressed")).toBe("false");
+    heading.click();
+    expect(t.rpc.last("sort").payload).toEqual({ by: "bytes", descending: false });
+    const sort = { by: "bytes", descending: false, rows: 3, more: 0 };
+    t.tree.update({ results: { generation: 1, loaded: 3, complete: true, sort } });
+    expect(heading.dataset.sort).toBe("ascending");
+    expect(heading.getAttribute("aria-pressed")).toBe("true");
+    heading.click();
+    expect(t.rpc.last("sort").payload).toEqual({ by: "bytes", descending: true });
+    t.tree.update({ results: { generation: 1, loaded: 3, complete: true, sort: { ...sort, descending: true } } });
+    expect(heading.dataset.sort).toBe("descending");
+    heading.click();
+    expect(t.rpc.last("sort").payload).toEqual({ by: null, descending: false });
+    // Another column starts over, ascending.
+    t.button('.rw-sort[data-sort-by="name"]').click();
+    expect(t.rpc.last("sort").payload).toEqual({ by: "name", descending: false });
+  });
+
+  it("reloads the rows in view from the sorted snapshot, and says what the sort covers", async () => {
+    const t = setup();
+    t.tree.update({ results: { generation: 1, loaded: 1000, complete: false } });
+    await t.answerPages(1000, make, false);
+    t.scroller.scrollTop = 5000;
+    t.scroller.dispatchEvent(new Event("scroll"));
+    const before = t.rpc.of("page").filter((c) => !c.settled);
+    const sort = { by: "bytes", descending: true, rows: 1000, more: null };
+    t.tree.update({ results: { generation: 1, loaded: 1000, complete: false, sort } });
+    for (const call of before) expect(call.cancelled).toBe(true);
+    // A new order starts at the top, with the pages asked for again.
+    expect(t.scroller.scrollTop).toBe(0);
+    expect(t.rpc.last("page").payload).toEqual({ source: "results", offset: 0, limit: PAGE_SIZE });
+    expect(t.maybeRow("mc20:file.000000")).toBeNull(); // old rows are gone until the reply
+    await t.answerPages(1000, (i) => make(999 - i), false);
+    expect(t.$('.rw-item[data-index="0"]').dataset.did).toBe("mc20:file.000999");
+    const note = t.$(".rw-sort-note");
+    expect(note.hidden).toBe(false);
+    expect(t.$(".rw-sort-text").textContent).toBe(
+      "Sorted 1,000 loaded rows by size, largest first; more may exist.",
+    );
+    t.tree.update({ results: { generation: 1, loaded: 1000, complete: false, sort: { ...sort, more: 40000 } } });
+    expect(t.$(".rw-sort-text").textContent).toBe(
+      "Sorted 1,000 loaded rows by size, largest first; 40,000 more not loaded.",
+    );
+    t.button(".rw-sort-clear").click();
+    expect(t.rpc.last("sort").payload).toEqual({ by: null, descending: false });
+    // A new search ends the sort.
+    t.tree.update({ results: { generation: 2, loaded: 0, complete: false } });
+    expect(note.hidden).toBe(true);
+    expect(t.$(".rw-sort-text").textContent).toBe("");
+  });
+
+  it("shows a failed sort to the view", async () => {
+    const t = setup();
+    t.tree.update({ results: { generation: 1, loaded: 1, complete: true } });
+    t.button('.rw-sort[data-sort-by="name"]').click();
+    const error = { message: "Nothing to sort: search first.", hint: "", kind: "InvalidQueryError" };
+    await t.rpc.answer(t.rpc.last("sort"), { error });
+    expect(t.cb.onError).toHaveBeenCalledWith(error);
+  });
+
+  it("words the note for complete and partial sorts", () => {
+    expect(sortNote({ by: "name", descending: false, rows: 3, more: 0 })).toBe(
+      "Sorted all 3 rows by name, A to Z.",
+    );
+    expect(sortNote({ by: "length", descending: true, rows: 1, more: null })).toBe(
+      "Sorted 1 loaded row by files, most first; more may exist.",
+    );
   });
 });
