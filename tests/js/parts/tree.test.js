@@ -10,6 +10,7 @@ import { press, query } from "../helpers.js";
 
 /** @typedef {import("../fake-model.js").FakeCall} FakeCall */
 /** @typedef {import("../../../js/protocol.js").Row} Row */
+/** @typedef {import("../../../js/protocol.js").SortState} SortState */
 
 /** @type {Array<() => void>} */
 const cleanups = [];
@@ -320,13 +321,16 @@ describe("Sorting by a column heading", () => {
     expect(heading.getAttribute("aria-pressed")).toBe("false");
     heading.click();
     expect(t.rpc.last("sort").payload).toEqual({ by: "bytes", descending: false });
+    /** @type {SortState} */
     const sort = { by: "bytes", descending: false, rows: 3, more: 0 };
     t.tree.update({ results: { generation: 1, loaded: 3, complete: true, sort } });
     expect(heading.dataset.sort).toBe("ascending");
     expect(heading.getAttribute("aria-pressed")).toBe("true");
     heading.click();
     expect(t.rpc.last("sort").payload).toEqual({ by: "bytes", descending: true });
-    t.tree.update({ results: { generation: 1, loaded: 3, complete: true, sort: { ...sort, descending: true } } });
+    t.tree.update({
+      results: { generation: 1, loaded: 3, complete: true, sort: { ...sort, descending: true } },
+    });
     expect(heading.dataset.sort).toBe("descending");
     heading.click();
     expect(t.rpc.last("sort").payload).toEqual({ by: null, descending: false });
@@ -342,6 +346,7 @@ describe("Sorting by a column heading", () => {
     t.scroller.scrollTop = 5000;
     t.scroller.dispatchEvent(new Event("scroll"));
     const before = t.rpc.of("page").filter((c) => !c.settled);
+    /** @type {SortState} */
     const sort = { by: "bytes", descending: true, rows: 1000, more: null };
     t.tree.update({ results: { generation: 1, loaded: 1000, complete: false, sort } });
     for (const call of before) expect(call.cancelled).toBe(true);
@@ -356,7 +361,9 @@ describe("Sorting by a column heading", () => {
     expect(t.$(".rw-sort-text").textContent).toBe(
       "Sorted 1,000 loaded rows by size, largest first; more may exist.",
     );
-    t.tree.update({ results: { generation: 1, loaded: 1000, complete: false, sort: { ...sort, more: 40000 } } });
+    t.tree.update({
+      results: { generation: 1, loaded: 1000, complete: false, sort: { ...sort, more: 40000 } },
+    });
     expect(t.$(".rw-sort-text").textContent).toBe(
       "Sorted 1,000 loaded rows by size, largest first; 40,000 more not loaded.",
     );
