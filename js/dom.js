@@ -98,6 +98,8 @@ export const ICON_FETCH = "M8 2.5v8M4.5 7 8 10.5 11.5 7M3 13.5h10";
 export const ICON_CLOSE = "M4 4l8 8M12 4l-8 8";
 export const ICON_RETRY = "M12.5 8A4.5 4.5 0 1 1 11 4.6M11.5 2v3h-3";
 export const ICON_EXTERNAL = "M9 3h4v4M13 3 7.5 8.5M11 9.5V13H3V5h3.5";
+/** Three dots, one above the other (a "more" menu): drawn by round caps of short strokes. */
+export const ICON_KEBAB = "M8 3.2v.1M8 7.95v.1M8 12.7v.1";
 
 /**
  * A message with its `quoted` parts (what the user typed, keys) as code.

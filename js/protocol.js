@@ -93,6 +93,8 @@ export const MSG_SIGN_OUT = "sign_out";
 
 export const MSG_SORT = "sort";
 
+export const MSG_LOCAL_PATHS = "local_paths";
+
 /** Availability deltas: `StatusMessage`. */
 export const MSG_STATUS = "status";
 
@@ -270,6 +272,14 @@ export const MSG_STATUS = "status";
  */
 
 /**
+ * Local paths of one DID's files (a file, or a collection's files), or of the selection when `did` is absent: what the copy menu puts on the clipboard.
+ * @typedef {object} LocalPathsRequest
+ * @property {"local_paths"} type
+ * @property {number} request_id
+ * @property {string} [did]
+ */
+
+/**
  * The reply every request gets: its type and request_id, and `error` when the work failed or was cancelled. A reply with `error` carries nothing else; a reply without carries its kind's answer (`PageAnswer` ...).
  * @typedef {object} Reply
  * @property {string} type the request's type
@@ -388,6 +398,23 @@ export const MSG_STATUS = "status";
  */
 
 /**
+ * The local paths found, in order, and how many files have none.
+ * @typedef {object} LocalPathsAnswer
+ * @property {string[]} paths
+ * @property {number} missing files with no local path (not on the destination, not downloaded)
+ */
+
+/**
+ * The reply to local_paths.
+ * @typedef {object} LocalPathsReply
+ * @property {string} type the request's type
+ * @property {number} request_id
+ * @property {PanelError} [error] set when the work failed or was cancelled
+ * @property {string[]} paths
+ * @property {number} missing files with no local path (not on the destination, not downloaded)
+ */
+
+/**
  * Availability deltas (not a reply).
  * @typedef {object} StatusMessage
  * @property {"status"} type
@@ -443,10 +470,10 @@ export const MSG_STATUS = "status";
 
 /**
  * The request kinds and their payloads; the widget's handler table covers exactly these.
- * @typedef {{search: SearchRequest, page: PageRequest, details: DetailsRequest, load_more: LoadMoreRequest, select_all: SelectAllRequest, cancel: CancelRequest, cancel_request: CancelRequestRequest, make_available: MakeAvailableRequest, cancel_download: CancelDownloadRequest, sign_in: SignInRequest, sign_out: SignOutRequest, sort: SortRequest}} Requests
+ * @typedef {{search: SearchRequest, page: PageRequest, details: DetailsRequest, load_more: LoadMoreRequest, select_all: SelectAllRequest, cancel: CancelRequest, cancel_request: CancelRequestRequest, make_available: MakeAvailableRequest, cancel_download: CancelDownloadRequest, sign_in: SignInRequest, sign_out: SignOutRequest, sort: SortRequest, local_paths: LocalPathsRequest}} Requests
  */
 
 /**
  * The reply each request kind gets (`Reply` alone: an acknowledgement).
- * @typedef {{search: SearchReply, page: PageReply, details: DetailsReply, load_more: Reply, select_all: Reply, cancel: Reply, cancel_request: Reply, make_available: MakeAvailableReply, cancel_download: Reply, sign_in: SignInReply, sign_out: Reply, sort: SortReply}} Replies
+ * @typedef {{search: SearchReply, page: PageReply, details: DetailsReply, load_more: Reply, select_all: Reply, cancel: Reply, cancel_request: Reply, make_available: MakeAvailableReply, cancel_download: Reply, sign_in: SignInReply, sign_out: Reply, sort: SortReply, local_paths: LocalPathsReply}} Replies
  */

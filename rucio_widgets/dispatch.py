@@ -162,6 +162,11 @@ def _sort(call: Call) -> Answer:
     return {"sort": state}
 
 
+def _local_paths(call: Call) -> Future[Any]:
+    did = call.text("did") or None
+    return call.model.workers.run(call.model.local_paths, did)
+
+
 def _sign_out(call: Call) -> Answer:
     call.model.sign_out()
     return None
@@ -181,6 +186,7 @@ HANDLERS: dict[str, Handler] = {
     protocol.MSG_SIGN_IN: Handler(_sign_in, inline_errors=True),
     protocol.MSG_SIGN_OUT: Handler(_sign_out),
     protocol.MSG_SORT: Handler(_sort),
+    protocol.MSG_LOCAL_PATHS: Handler(_local_paths, inline_errors=True),
 }
 
 

@@ -100,6 +100,7 @@ MSG_CANCEL_DOWNLOAD = "cancel_download"
 MSG_SIGN_IN = "sign_in"
 MSG_SIGN_OUT = "sign_out"
 MSG_SORT = "sort"
+MSG_LOCAL_PATHS = "local_paths"
 
 # --- messages: Python -> view ---------------------------------------------------------------
 
@@ -289,6 +290,15 @@ class SortRequest(TypedDict):
     descending: bool
 
 
+class LocalPathsRequest(TypedDict):
+    """Local paths of one DID's files (a file, or a collection's files), or of the
+    selection when ``did`` is absent: what the copy menu puts on the clipboard."""
+
+    type: Literal["local_paths"]
+    request_id: int
+    did: NotRequired[str]
+
+
 # --- replies: Python -> view -------------------------------------------------------------------
 
 
@@ -372,6 +382,17 @@ class SortReply(Reply, SortAnswer):
     """The reply to sort."""
 
 
+class LocalPathsAnswer(TypedDict):
+    """The local paths found, in order, and how many files have none."""
+
+    paths: list[str]
+    missing: int  # files with no local path (not on the destination, not downloaded)
+
+
+class LocalPathsReply(Reply, LocalPathsAnswer):
+    """The reply to local_paths."""
+
+
 class StatusMessage(TypedDict):
     """Availability deltas (not a reply)."""
 
@@ -443,6 +464,7 @@ REQUESTS = {
     MSG_SIGN_IN: SignInRequest,
     MSG_SIGN_OUT: SignOutRequest,
     MSG_SORT: SortRequest,
+    MSG_LOCAL_PATHS: LocalPathsRequest,
 }
 
 #: The reply each request kind gets (``Reply`` alone: an acknowledgement).
@@ -459,4 +481,5 @@ REPLIES = {
     MSG_SIGN_IN: SignInReply,
     MSG_SIGN_OUT: Reply,
     MSG_SORT: SortReply,
+    MSG_LOCAL_PATHS: LocalPathsReply,
 }

@@ -2,7 +2,7 @@
 // the request up when another DID is opened or the pane is closed, says when the server is
 // slow to answer (with a Cancel), and shows an error in place.
 
-import { ICON_CLOSE, ICON_EXTERNAL, h, icon, waitingNote, webLink } from "../dom.js";
+import { ICON_CLOSE, ICON_EXTERNAL, ICON_KEBAB, h, icon, waitingNote, webLink } from "../dom.js";
 import { formatCount } from "../format.js";
 import { isCancelled } from "../rpc.js";
 
@@ -141,10 +141,13 @@ export class DetailsPane {
    * @param {object} opts
    * @param {Invoker} opts.rpc
    * @param {() => void} opts.onClose the user closed the pane
+   * @param {(anchor: HTMLElement, reply: DetailsReply) => void} [opts.onMenu] open the copy
+   *   menu for what the pane shows
    */
-  constructor({ rpc, onClose }) {
+  constructor({ rpc, onClose, onMenu }) {
     this.rpc = rpc;
     this.onClose = onClose;
+    this.onMenu = onMenu;
     /** @type {Shown | null} */
     this.shown = null;
     this.el = h("section", { class: "rw-details", hidden: true, "aria-label": "Details" });
@@ -225,6 +228,22 @@ export class DetailsPane {
             "span",
             { class: "rw-type rw-details-type", "data-type": ok?.did_type, title: typeName },
             typeName[0],
+          )
+        : null,
+      ok && this.onMenu
+        ? h(
+            "button",
+            {
+              class: "rw-details-copy rw-icon-button",
+              type: "button",
+              "aria-haspopup": "menu",
+              "aria-label": "Copy…",
+              title: "Copy the DID, a local path, a PFN or the checksum",
+              onclick: (/** @type {MouseEvent} */ e) => {
+                if (e.currentTarget instanceof HTMLElement) this.onMenu?.(e.currentTarget, ok);
+              },
+            },
+            icon(ICON_KEBAB, "rw-icon rw-icon-kebab"),
           )
         : null,
       h(

@@ -14,6 +14,7 @@ import { ROW_HEIGHT, impliedBy, renderItem } from "./rows.js";
 /** @typedef {import("../protocol.js").PanelError} PanelError */
 /** @typedef {import("../protocol.js").ResultsState} ResultsState */
 /** @typedef {import("../protocol.js").RowStatus} RowStatus */
+/** @typedef {import("../protocol.js").Row} Row */
 /** @typedef {import("../protocol.js").SortKey} SortKey */
 /** @typedef {import("../protocol.js").SortState} SortState */
 /** @typedef {import("../rpc.js").Invoker} Invoker */
@@ -63,7 +64,7 @@ export function nextSort(current, by) {
 }
 
 /** Widths of the columns other than the name, with gaps and padding (tree.css). */
-const OTHER_COLUMNS = { wide: 28 + 72 + 60 + 128 + 32 + 5 * 6 + 4, narrow: 28 + 128 + 32 + 3 * 6 + 4 };
+const OTHER_COLUMNS = { wide: 28 + 72 + 60 + 128 + 52 + 5 * 6 + 4, narrow: 28 + 128 + 52 + 3 * 6 + 4 };
 
 /**
  * @typedef {object} TreeState
@@ -82,6 +83,8 @@ const OTHER_COLUMNS = { wide: 28 + 72 + 60 + 128 + 32 + 5 * 6 + 4, narrow: 28 + 
  * @property {(did: string) => void} onCancelDownload
  * @property {(results: {count: number, complete: boolean, searched: boolean}) => void} onCount
  * @property {(error: PanelError) => void} onError a load_more or a sort failed
+ * @property {(anchor: HTMLElement, row: Row, at?: {x: number, y: number}) => void} onMenu
+ *   open the copy menu of a row
  */
 
 export class Tree {
@@ -130,6 +133,7 @@ export class Tree {
         onscroll: () => this.onScroll(),
         onclick: (/** @type {MouseEvent} */ e) => this.onClick(e),
         ondblclick: (/** @type {MouseEvent} */ e) => this.onDoubleClick(e),
+        oncontextmenu: (/** @type {MouseEvent} */ e) => this.onContextMenu(e),
         onfocus: () => this.onFocus(),
         onkeydown: (/** @type {KeyboardEvent} */ e) => this.onKey(e),
       },
@@ -617,6 +621,13 @@ export class Tree {
   /** @param {KeyboardEvent} e */
   onKey(e) {
     if (e.altKey || e.ctrlKey || e.metaKey) return;
+    if (e.key === "ContextMenu" || (e.key === "F10" && e.shiftKey)) {
+      if (this.openActiveMenu()) {
+        e.preventDefault();
+        e.stopPropagation();
+      }
+      return;
+    }
     if (e.key === "Enter" && e.shiftKey) return;
     const n = this.listing.length;
     if (!n) return;
@@ -743,6 +754,13 @@ export class Tree {
       if (did) this.cb.onMakeAvailable([did]);
     } else if (target.closest(".rw-cancel-download")) {
       if (did) this.cb.onCancelDownload(did);
+    } else if (target.closest(".rw-row-menu")) {
+      const button = target.closest(".rw-row-menu");
+      if (item.row && button instanceof HTMLElement) {
+        this.renderRows();
+        this.cb.onMenu(button, item.row);
+        return; // the menu takes the focus
+      }
     } else if (target.closest(".rw-load-more")) {
       this.showMore(item);
     } else if (target.closest(".rw-retry")) {
@@ -767,6 +785,38 @@ export class Tree {
     if (!(itemEl instanceof HTMLElement)) return;
     const item = this.listing.itemAt(Number(itemEl.dataset.index));
     if (item && isCollection(item.row)) this.toggleExpand(item);
+  }
+
+  /**
+   * A right click on a row opens its copy menu where the pointer is.
+   * @param {MouseEvent} e
+   */
+  onContextMenu(e) {
+    const target = e.target;
+    if (!(target instanceof Element)) return;
+    const itemEl = target.closest(".rw-row");
+    if (!(itemEl instanceof HTMLElement)) return;
+    const index = Number(itemEl.dataset.index);
+    const item = this.listing.itemAt(index);
+    if (!item?.row) return;
+    // Keep the browser's own menu on a text selection (to copy part of a name).
+    const selection = typeof window !== "undefined" ? window.getSelection?.() : null;
+    if (selection && !selection.isCollapsed && String(selection)) return;
+    e.preventDefault();
+    this.setActive(index);
+    this.renderRows();
+    this.cb.onMenu(itemEl, item.row, { x: e.clientX, y: e.clientY });
+  }
+
+  /** The copy menu of the active row, from the keyboard (the menu key, Shift+F10). */
+  openActiveMenu() {
+    const index = this.activeIndex();
+    const item = this.listing.itemAt(index);
+    const el = this.pool.get(index);
+    if (!item?.row || !el) return false;
+    const button = el.querySelector(".rw-row-menu");
+    this.cb.onMenu(button instanceof HTMLElement ? button : el, item.row);
+    return true;
   }
 
   /** Tabbing into the list makes its first row in view active, so that keys have a target. */

@@ -36,6 +36,7 @@ from ..protocol import (
     AVAILABLE,
     PAGE_SIZE,
     DetailsAnswer,
+    LocalPathsAnswer,
     MakeOptions,
     PageAnswer,
     RowStatus,
@@ -273,6 +274,21 @@ class BrowserModel:
     @property
     def paths(self) -> list[str]:
         return list(self.state.paths)
+
+    def local_paths(self, did: str | None = None, timeout: float | None = 60) -> LocalPathsAnswer:
+        """Local paths of a DID's files, or of the selection's (once resolved; blocking: run
+        it on a worker). ``missing`` counts the files without one."""
+        if did:
+            paths, missing = self.selection.local_paths_of(did)
+            return {"paths": paths, "missing": missing}
+        if not self.selection.wait_resolved(timeout):
+            raise CancelledError(
+                f"The selection's paths are not resolved after {timeout} s.",
+                "Try again once the status bar no longer says it is resolving paths.",
+            )
+        if self.selection.error is not None:
+            raise self.selection.error
+        return {"paths": self.paths, "missing": len(self.state.unavailable)}
 
     def wait_paths(self, timeout: float | None = None) -> list[str]:
         return self.selection.wait_paths(timeout)

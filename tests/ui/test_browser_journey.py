@@ -231,16 +231,29 @@ def test_long_names_keep_their_tails_at_600_and_1400_px(
             assert box is not None and box["x"] + box["width"] <= width
             screenshot(page, f"long-names-details-{width}px")
             widget.locator(".rw-details-close").click()
+        sort_and_copy(page, widget, long_dids)
 
-        # Sorting by a heading: the two ATLAS names differ only in their tails.
-        widget.locator("input.rw-search").fill(LONG_NAME_SEARCHES[0])
-        widget.locator("input.rw-search").press("Enter")
-        first = widget.locator('.rw-item[data-index="0"]')
-        heading = widget.locator('.rw-sort[data-sort-by="name"]')
-        heading.click()
-        expect(widget.locator(".rw-sort-note")).to_contain_text("Sorted all 2 rows by name, A to Z")
-        expect(first).to_have_attribute("data-did", long_dids[1])  # r13144 before r13167
-        heading.click()
-        expect(widget.locator(".rw-sort-note")).to_contain_text("by name, Z to A")
-        expect(first).to_have_attribute("data-did", long_dids[0])
-        screenshot(page, "long-names-sorted-1400px")
+
+def sort_and_copy(page: Page, widget: Locator, long_dids: list[str]) -> None:
+    """Sort by the Name heading (the two ATLAS names differ only in their tails), then copy
+    a row's DID with its menu: the clipboard holds the full name."""
+    widget.locator("input.rw-search").fill(LONG_NAME_SEARCHES[0])
+    widget.locator("input.rw-search").press("Enter")
+    first = widget.locator('.rw-item[data-index="0"]')
+    heading = widget.locator('.rw-sort[data-sort-by="name"]')
+    heading.click()
+    expect(widget.locator(".rw-sort-note")).to_contain_text("Sorted all 2 rows by name, A to Z")
+    expect(first).to_have_attribute("data-did", long_dids[1])  # r13144 before r13167
+    heading.click()
+    expect(widget.locator(".rw-sort-note")).to_contain_text("by name, Z to A")
+    expect(first).to_have_attribute("data-did", long_dids[0])
+    screenshot(page, "long-names-sorted-1400px")
+
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    first.locator(".rw-row-menu").click()
+    menu = widget.locator(".rw-copy-menu")
+    expect(menu).to_be_visible()
+    screenshot(page, "copy-menu-1400px")
+    menu.get_by_role("menuitem", name="Copy DID").click()
+    expect(widget.locator(".rw-copied")).to_have_text("Copied the DID")
+    assert page.evaluate("navigator.clipboard.readText()") == long_dids[0]

@@ -332,6 +332,24 @@ def test_selection_resolves_paths_in_bulk_through_the_mount(
     assert fake.calls["file_rows"] == 2  # the first dataset's files are not listed again
 
 
+def test_local_paths_of_a_did_or_of_the_selection_for_the_copy_menu(
+    model: BrowserModel, fake: FakeService
+) -> None:
+    files = fake.add_dataset("data18:half", 3, on=[SOURCE])
+    fake.place(files[0], DEST)
+    mount = fake.mounts[DEST] / "data18"
+    assert model.local_paths("data18:half") == {
+        "paths": [str(mount / "half.f0000")],
+        "missing": 2,
+    }
+    assert model.local_paths(files[0]) == {"paths": [str(mount / "half.f0000")], "missing": 0}
+    assert model.local_paths() == {"paths": [], "missing": 0}  # nothing selected
+    model.set_selected([files[0], files[1]])
+    assert model.local_paths() == {"paths": [str(mount / "half.f0000")], "missing": 1}
+    with pytest.raises(NotFoundError):
+        model.local_paths("data18:gone")
+
+
 def test_selecting_a_missing_did_says_so(model: BrowserModel, events: Events) -> None:
     model.set_selected(["data18:nothing-here"])
     assert model.wait_resolved(5)

@@ -303,3 +303,21 @@ def test_browser_sort_returns_the_loaded_rows_in_order(
     with pytest.raises(InvalidQueryError, match="cannot be sorted"):
         widget.sort("files")
     assert widget.error["kind"] == "InvalidQueryError"
+
+
+def test_local_paths_request_answers_in_place(widget: RucioBrowser, fake: FakeService) -> None:
+    fake.place("data18:ds.f0001", DEST)
+    comm = comm_of(widget)
+    reply = comm.request({"type": "local_paths", "did": "data18:ds"})
+    assert reply == {
+        "type": "local_paths",
+        "request_id": reply["request_id"],
+        "paths": [str(fake.mounts[DEST] / "data18" / "ds.f0001")],
+        "missing": 2,
+    }
+    widget.selected = ["data18:ds.f0001"]
+    selection = comm.request({"type": "local_paths"})
+    assert selection["paths"] == reply["paths"] and selection["missing"] == 0
+    gone = comm.request({"type": "local_paths", "did": "data18:gone"})
+    assert gone["error"]["kind"] == "NotFoundError"
+    assert widget.error == {}  # the menu says it, not the banner

@@ -27,6 +27,7 @@ function setup() {
     onCancelDownload: vi.fn(),
     onCount: vi.fn(),
     onError: vi.fn(),
+    onMenu: vi.fn(),
   };
   const tree = new Tree({ uid: "t", rpc, ...cb });
   document.body.append(tree.el);
