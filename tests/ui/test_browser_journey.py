@@ -257,3 +257,57 @@ def sort_and_copy(page: Page, widget: Locator, long_dids: list[str]) -> None:
     menu.get_by_role("menuitem", name="Copy DID").click()
     expect(widget.locator(".rw-copied")).to_have_text("Copied the DID")
     assert page.evaluate("navigator.clipboard.readText()") == long_dids[0]
+
+
+def test_panel_docked_beside_the_notebook_still_works(
+    sandbox: SandboxSession, jupyter_lab: JupyterServer, ui_notebooks_dir: Path, page: Page
+) -> None:
+    """JupyterLab's "Create New View for Cell Output" docks the panel in a view of its own,
+    outside the notebook (no extension): the panel shows there and a search in it works,
+    for Python and for the notebook's own view of the same widget."""
+    write_notebook(
+        ui_notebooks_dir / "docked.ipynb",
+        [
+            "from rucio_widgets import RucioBrowser\nbrowser = RucioBrowser()\nbrowser",
+            "print(browser.query, [r.did for r in browser.results])",
+        ],
+    )
+    open_notebook(page, jupyter_lab, "docked.ipynb")
+    run_cell(page, 0)
+    in_cell = cell_locator(page, 0).locator(".rucio-widgets")
+    expect(in_cell.locator(".rw-status")).to_contain_text("alice")
+    page.evaluate(
+        """() => {
+          const panel = window.__ui.panel();
+          panel.content.activeCellIndex = 0;
+          return window.jupyterapp.commands.execute('notebook:create-output-view');
+        }"""
+    )
+    docked = page.locator(".jp-LinkedOutputView .rucio-widgets")
+    expect(docked).to_be_visible()
+    assert page.locator(".jp-Notebook .jp-LinkedOutputView").count() == 0  # outside the notebook
+    # The view opens under the notebook; dragging its tab to the right edge docks it beside.
+    page.evaluate(
+        """() => {
+          const app = window.jupyterapp;
+          const panel = window.__ui.panel();
+          const view = [...app.shell.widgets('main')].find(
+            (w) => w.node.querySelector('.jp-LinkedOutputView'));
+          app.shell.add(view, 'main', { ref: panel.id, mode: 'split-right' });
+        }"""
+    )
+    notebook_box = page.locator(".jp-NotebookPanel").first.bounding_box()
+    docked_box = docked.bounding_box()
+    assert notebook_box and docked_box
+    assert docked_box["x"] >= notebook_box["x"] + notebook_box["width"] - 1  # beside it
+    expect(docked.locator(".rw-status")).to_contain_text("alice")
+
+    raw = "data18:data18_13TeV.00348885.physics_Main.daq.RAW"
+    docked.locator("input.rw-search").fill("data18:*RAW*")
+    docked.locator("select.rw-did-type").select_option("dataset")
+    docked.locator("input.rw-search").press("Enter")
+    expect(row(docked, raw)).to_be_visible()
+    expect(row(in_cell, raw)).to_have_count(1)  # one widget, two views
+    screenshot(page, "docked-output-view-lab")
+    output = rerun_until(page, 1, lambda text: raw in text, timeout=30)
+    assert output.startswith("data18:*RAW*")

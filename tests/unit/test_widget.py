@@ -321,3 +321,49 @@ def test_local_paths_request_answers_in_place(widget: RucioBrowser, fake: FakeSe
     gone = comm.request({"type": "local_paths", "did": "data18:gone"})
     assert gone["error"]["kind"] == "NotFoundError"
     assert widget.error == {}  # the menu says it, not the banner
+
+
+def test_sidecar_without_the_package_points_to_the_docked_view(
+    widget: RucioBrowser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    from rucio_widgets import SidecarUnavailableError
+
+    monkeypatch.setitem(sys.modules, "sidecar", None)  # import sidecar raises ImportError
+    with pytest.raises(SidecarUnavailableError, match="not installed") as raised:
+        widget.sidecar()
+    assert "Create New View for Cell Output" in raised.value.hint
+    assert widget.error["kind"] == "SidecarUnavailableError"  # the panel says it too
+
+
+def test_sidecar_shows_the_panel_in_one(
+    widget: RucioBrowser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+    import types
+
+    import IPython.display
+
+    made: list[Any] = []
+    shown: list[tuple[Any, bool]] = []
+
+    class Sidecar:
+        def __init__(self, title: str, anchor: str) -> None:
+            self.title, self.anchor, self.inside = title, anchor, False
+            made.append(self)
+
+        def __enter__(self) -> Sidecar:
+            self.inside = True
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.inside = False
+
+    module = types.ModuleType("sidecar")
+    module.Sidecar = Sidecar  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "sidecar", module)
+    monkeypatch.setattr(IPython.display, "display", lambda obj: shown.append((obj, made[0].inside)))
+    side = widget.sidecar(title="Data")
+    assert side is made[0] and side.title == "Data" and side.anchor == "split-right"
+    assert shown == [(widget, True)]  # displayed inside the sidecar
