@@ -98,6 +98,8 @@ export const ICON_FETCH = "M8 2.5v8M4.5 7 8 10.5 11.5 7M3 13.5h10";
 export const ICON_CLOSE = "M4 4l8 8M12 4l-8 8";
 export const ICON_RETRY = "M12.5 8A4.5 4.5 0 1 1 11 4.6M11.5 2v3h-3";
 export const ICON_EXTERNAL = "M9 3h4v4M13 3 7.5 8.5M11 9.5V13H3V5h3.5";
+/** Three dots, one above the other (a "more" menu): drawn by round caps of short strokes. */
+export const ICON_KEBAB = "M8 3.2v.1M8 7.95v.1M8 12.7v.1";
 
 /**
  * A message with its `quoted` parts (what the user typed, keys) as code.
@@ -119,6 +121,44 @@ export function withCode(text) {
 export function didParts(did) {
   const i = did.indexOf(":");
   return i > 0 ? [h("span", { class: "rw-did-scope" }, did.slice(0, i + 1)), did.slice(i + 1)] : [did];
+}
+
+/** Characters of a name kept whole at its end, however narrow the column. */
+export const TAIL_CHARS = 16;
+/** Tails start after one of these when one is near the front of the last TAIL_CHARS. */
+const TAIL_SEPARATORS = "._-";
+
+/**
+ * Where a DID's tail starts: the last TAIL_CHARS characters of its name, beginning after a
+ * separator when one is among their first four (so `…DAOD_PHYS.r13286_p4910` keeps
+ * `r13286_p4910`).  The whole DID's length when the name is too short to split.
+ * @param {string} did
+ */
+export function tailStart(did) {
+  const name = did.indexOf(":") + 1;
+  if (did.length - name <= TAIL_CHARS + 4) return did.length;
+  let start = did.length - TAIL_CHARS;
+  for (let i = start; i < start + 4; i++) {
+    if (TAIL_SEPARATORS.includes(did[i])) {
+      start = i + 1;
+      break;
+    }
+  }
+  return start;
+}
+
+/**
+ * A DID for a narrow column, with a middle ellipsis done by CSS alone: a head ("scope:"
+ * muted, then the name) that shrinks with `text-overflow: ellipsis`, and a tail that never
+ * shrinks, so the distinguishing end of a long name stays in view.  No measuring: with
+ * 100,000 rows the virtual list only ever builds what is on screen.
+ * @param {string} did
+ * @returns {HTMLElement[]}
+ */
+export function didHeadTail(did) {
+  const cut = tailStart(did);
+  const head = h("span", { class: "rw-name-head" }, ...didParts(did.slice(0, cut)));
+  return cut < did.length ? [head, h("span", { class: "rw-name-tail" }, did.slice(cut))] : [head];
 }
 
 /**

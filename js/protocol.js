@@ -59,6 +59,11 @@ export const EXPIRED = "expired";
 /** `source` of a page: the search results, or the content of one collection (its DID). */
 export const RESULTS_SOURCE = "results";
 
+/** @typedef {"name" | "bytes" | "length"} SortKey */
+
+/** What loaded results can be sorted by: the name (then the scope), the size, the number of files. Unknown sizes and counts go last either way. @type {readonly SortKey[]} */
+export const SORT_KEYS = Object.freeze(["name", "bytes", "length"]);
+
 /** @typedef {"DATASET" | "ALL" | "NONE"} Grouping */
 
 /** @type {readonly Grouping[]} */
@@ -111,6 +116,10 @@ export const MSG_RULES = "rules";
 export const MSG_RULE_ACTION = "rule_action";
 
 export const MSG_QUOTAS = "quotas";
+
+export const MSG_SORT = "sort";
+
+export const MSG_LOCAL_PATHS = "local_paths";
 
 /** Availability deltas: `StatusMessage`. */
 export const MSG_STATUS = "status";
@@ -165,6 +174,15 @@ export const MSG_RULES_CHANGED = "rules_changed";
  * @property {string | null} [pfn] the replica's PFN (files)
  * @property {number | null} [available] files available on the RSE (collections)
  * @property {number | null} [total] files of the collection (collections)
+ */
+
+/**
+ * A sort of the loaded search results: a snapshot, which pages then refer to.
+ * @typedef {object} SortState
+ * @property {SortKey} by
+ * @property {boolean} descending
+ * @property {number} rows rows in the sorted snapshot (what was loaded when it was taken)
+ * @property {number | null} more rows known to exist beyond the snapshot; null: more may exist
  */
 
 /**
@@ -323,6 +341,23 @@ export const MSG_RULES_CHANGED = "rules_changed";
  * @typedef {object} SignOutRequest
  * @property {"sign_out"} type
  * @property {number} request_id
+ */
+
+/**
+ * Sort the loaded search results (a snapshot; nothing more is loaded for it), or go back to the listing's own order with `by` null. Pages of the results then come from the snapshot; a new search ends the sort.
+ * @typedef {object} SortRequest
+ * @property {"sort"} type
+ * @property {number} request_id
+ * @property {SortKey | null} by
+ * @property {boolean} descending
+ */
+
+/**
+ * Local paths of one DID's files (a file, or a collection's files), or of the selection when `did` is absent: what the copy menu puts on the clipboard.
+ * @typedef {object} LocalPathsRequest
+ * @property {"local_paths"} type
+ * @property {number} request_id
+ * @property {string} [did]
  */
 
 /**
@@ -494,6 +529,38 @@ export const MSG_RULES_CHANGED = "rules_changed";
  */
 
 /**
+ * The sort now in force (null: the listing's own order).
+ * @typedef {object} SortAnswer
+ * @property {SortState | null} sort
+ */
+
+/**
+ * The reply to sort.
+ * @typedef {object} SortReply
+ * @property {string} type the request's type
+ * @property {number} request_id
+ * @property {PanelError} [error] set when the work failed or was cancelled
+ * @property {SortState | null} sort
+ */
+
+/**
+ * The local paths found, in order, and how many files have none.
+ * @typedef {object} LocalPathsAnswer
+ * @property {string[]} paths
+ * @property {number} missing files with no local path (not on the destination, not downloaded)
+ */
+
+/**
+ * The reply to local_paths.
+ * @typedef {object} LocalPathsReply
+ * @property {string} type the request's type
+ * @property {number} request_id
+ * @property {PanelError} [error] set when the work failed or was cancelled
+ * @property {string[]} paths
+ * @property {number} missing files with no local path (not on the destination, not downloaded)
+ */
+
+/**
  * Availability deltas (not a reply).
  * @typedef {object} StatusMessage
  * @property {"status"} type
@@ -514,6 +581,7 @@ export const MSG_RULES_CHANGED = "rules_changed";
  * @property {number} loaded rows Python has read so far
  * @property {boolean} complete
  * @property {string} [hint] when nothing matched: a likely typo in a filter key
+ * @property {SortState} [sort] set while the results are sorted (loaded, complete: of it)
  */
 
 /**
@@ -555,12 +623,12 @@ export const MSG_RULES_CHANGED = "rules_changed";
 
 /**
  * The request kinds and their payloads; the widget's handler table covers exactly these.
- * @typedef {{search: SearchRequest, page: PageRequest, details: DetailsRequest, load_more: LoadMoreRequest, select_all: SelectAllRequest, cancel: CancelRequest, cancel_request: CancelRequestRequest, make_available: MakeAvailableRequest, cancel_download: CancelDownloadRequest, sign_in: SignInRequest, sign_out: SignOutRequest, rules: RulesRequest, rule_action: RuleActionRequest, quotas: QuotasRequest}} Requests
+ * @typedef {{search: SearchRequest, page: PageRequest, details: DetailsRequest, load_more: LoadMoreRequest, select_all: SelectAllRequest, cancel: CancelRequest, cancel_request: CancelRequestRequest, make_available: MakeAvailableRequest, cancel_download: CancelDownloadRequest, sign_in: SignInRequest, sign_out: SignOutRequest, rules: RulesRequest, rule_action: RuleActionRequest, quotas: QuotasRequest, sort: SortRequest, local_paths: LocalPathsRequest}} Requests
  */
 
 /**
  * The reply each request kind gets (`Reply` alone: an acknowledgement).
- * @typedef {{search: SearchReply, page: PageReply, details: DetailsReply, load_more: Reply, select_all: Reply, cancel: Reply, cancel_request: Reply, make_available: MakeAvailableReply, cancel_download: Reply, sign_in: SignInReply, sign_out: Reply, rules: RulesReply, rule_action: RuleActionReply, quotas: QuotasReply}} Replies
+ * @typedef {{search: SearchReply, page: PageReply, details: DetailsReply, load_more: Reply, select_all: Reply, cancel: Reply, cancel_request: Reply, make_available: MakeAvailableReply, cancel_download: Reply, sign_in: SignInReply, sign_out: Reply, rules: RulesReply, rule_action: RuleActionReply, quotas: QuotasReply, sort: SortReply, local_paths: LocalPathsReply}} Replies
  */
 
 /**

@@ -5,6 +5,7 @@
 
 import { h, keepKeys } from "./dom.js";
 import { traits } from "./model.js";
+import { CopyMenu, detailsItems, rowItems, selectionItems } from "./parts/copymenu.js";
 import { DetailsPane } from "./parts/details.js";
 import { ErrorBanner } from "./parts/errorbanner.js";
 import { FilterForm } from "./parts/filterform.js";
@@ -87,12 +88,15 @@ function renderView({ model, el }, shared) {
     onChange: ({ open, count }) => toolbar.update({ filtersOpen: open, filterCount: count }),
   });
   const options = new MakeOptionsPanel(uid, rpc);
+  // One copy menu for the whole panel: rows, the details pane and the selection bar.
+  const copyMenu = new CopyMenu();
   const selectionBar = new SelectionBar({
     optionsToggle: options.toggle,
     onSelectAll: () => ack("select_all", {}),
     onClear: () => setSelected([]),
     onLoadMore: () => tree.loadMore(),
     onMakeAvailable: () => makeAvailable([]),
+    onCopy: (anchor) => copyMenu.show(anchor, selectionItems(rpc, strings("selected"))),
   });
   const tree = new Tree({
     uid,
@@ -107,13 +111,30 @@ function renderView({ model, el }, shared) {
     onCancelDownload: (did) => ack("cancel_download", { did }),
     onCount: (results) => selectionBar.update({ results }),
     onError: (error) => banner.showLocal(error),
+    onMenu: (anchor, row, at) => copyMenu.show(anchor, rowItems(rpc, row), at),
   });
-  const details = new DetailsPane({ rpc, onClose: () => tree.focus() });
+  const details = new DetailsPane({
+    rpc,
+    onClose: () => tree.focus(),
+    onMenu: (anchor, reply) => copyMenu.show(anchor, detailsItems(reply)),
+  });
   const status = new StatusBar({
     onSignOut: () => ack("sign_out", {}),
     onCancel: () => ack("cancel", {}),
   });
-  const parts = [signIn, toolbar, filters, banner, selectionBar, options, tree, rules, details, status];
+  const parts = [
+    signIn,
+    toolbar,
+    filters,
+    banner,
+    selectionBar,
+    options,
+    tree,
+    rules,
+    details,
+    status,
+    copyMenu,
+  ];
   const results = h("div", { class: "rw-results" }, selectionBar.el, options.el, tree.el);
 
   const root = h(
@@ -129,6 +150,7 @@ function renderView({ model, el }, shared) {
     banner.el,
     h("div", { class: "rw-main" }, results, rules.el, details.el),
     status.el,
+    copyMenu.el,
   );
   el.append(root);
 

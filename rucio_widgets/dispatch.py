@@ -156,6 +156,17 @@ def _sign_in(call: Call) -> Future[Any]:
     return model.workers.run(run)
 
 
+def _sort(call: Call) -> Answer:
+    by = call.content.get("by")
+    state = call.model.sort(None if by is None else str(by), bool(call.content.get("descending")))
+    return {"sort": state}
+
+
+def _local_paths(call: Call) -> Future[Any]:
+    did = call.text("did") or None
+    return call.model.workers.run(call.model.local_paths, did)
+
+
 def _sign_out(call: Call) -> Answer:
     call.model.sign_out()
     return None
@@ -221,6 +232,8 @@ HANDLERS: dict[str, Handler] = {
     protocol.MSG_RULES: Handler(_rules, inline_errors=True),
     protocol.MSG_RULE_ACTION: Handler(_rule_action, inline_errors=True),
     protocol.MSG_QUOTAS: Handler(_quotas, inline_errors=True),
+    protocol.MSG_SORT: Handler(_sort),
+    protocol.MSG_LOCAL_PATHS: Handler(_local_paths, inline_errors=True),
 }
 
 

@@ -83,6 +83,17 @@ class ReadOnlyError(PermissionDeniedError):
     )
 
 
+class SidecarUnavailableError(ConfigurationError):
+    """``browser.sidecar()`` needs the ``sidecar`` package (and its JupyterLab extension);
+    JupyterLab's own docked view needs neither."""
+
+    default_hint = (
+        "Right-click the panel's output and choose `Create New View for Cell Output`: "
+        "JupyterLab docks the panel beside the notebook, no extension needed. For a sidecar, "
+        "`pip install sidecar` where JupyterLab runs and restart it."
+    )
+
+
 class QuotaExceededError(RucioWidgetsError):
     default_hint = "Free space (remove old rules) or ask for a larger quota on that RSE."
 

@@ -77,6 +77,11 @@ EXPIRED: Final = "expired"
 #: ``source`` of a page: the search results, or the content of one collection (its DID).
 RESULTS_SOURCE = "results"
 
+SortKey = Literal["name", "bytes", "length"]
+#: What loaded results can be sorted by: the name (then the scope), the size, the number of
+#: files. Unknown sizes and counts go last either way.
+SORT_KEYS: tuple[SortKey, ...] = ("name", "bytes", "length")
+
 #: Rule grouping of make_available's options; the first is Rucio's default.
 Grouping = Literal["DATASET", "ALL", "NONE"]
 GROUPINGS: tuple[Grouping, ...] = ("DATASET", "ALL", "NONE")
@@ -113,6 +118,8 @@ MSG_SIGN_OUT = "sign_out"
 MSG_RULES = "rules"
 MSG_RULE_ACTION = "rule_action"
 MSG_QUOTAS = "quotas"
+MSG_SORT = "sort"
+MSG_LOCAL_PATHS = "local_paths"
 
 # --- messages: Python -> view ---------------------------------------------------------------
 
@@ -172,6 +179,15 @@ class ReplicaInfo(TypedDict):
     pfn: NotRequired[str | None]  # the replica's PFN (files)
     available: NotRequired[int | None]  # files available on the RSE (collections)
     total: NotRequired[int | None]  # files of the collection (collections)
+
+
+class SortState(TypedDict):
+    """A sort of the loaded search results: a snapshot, which pages then refer to."""
+
+    by: SortKey
+    descending: bool
+    rows: int  # rows in the sorted snapshot (what was loaded when it was taken)
+    more: int | None  # rows known to exist beyond the snapshot; null: more may exist
 
 
 class RuleInfo(TypedDict):
@@ -339,6 +355,26 @@ class SignOutRequest(TypedDict):
     request_id: int
 
 
+class SortRequest(TypedDict):
+    """Sort the loaded search results (a snapshot; nothing more is loaded for it), or go
+    back to the listing's own order with ``by`` null. Pages of the results then come from
+    the snapshot; a new search ends the sort."""
+
+    type: Literal["sort"]
+    request_id: int
+    by: SortKey | None
+    descending: bool
+
+
+class LocalPathsRequest(TypedDict):
+    """Local paths of one DID's files (a file, or a collection's files), or of the
+    selection when ``did`` is absent: what the copy menu puts on the clipboard."""
+
+    type: Literal["local_paths"]
+    request_id: int
+    did: NotRequired[str]
+
+
 # --- replies: Python -> view -------------------------------------------------------------------
 
 
@@ -452,6 +488,27 @@ class SignInReply(Reply, SignInAnswer):
     """The reply to sign_in."""
 
 
+class SortAnswer(TypedDict):
+    """The sort now in force (null: the listing's own order)."""
+
+    sort: SortState | None
+
+
+class SortReply(Reply, SortAnswer):
+    """The reply to sort."""
+
+
+class LocalPathsAnswer(TypedDict):
+    """The local paths found, in order, and how many files have none."""
+
+    paths: list[str]
+    missing: int  # files with no local path (not on the destination, not downloaded)
+
+
+class LocalPathsReply(Reply, LocalPathsAnswer):
+    """The reply to local_paths."""
+
+
 class StatusMessage(TypedDict):
     """Availability deltas (not a reply)."""
 
@@ -476,6 +533,7 @@ class ResultsState(TypedDict):
     loaded: int  # rows Python has read so far
     complete: bool
     hint: NotRequired[str]  # when nothing matched: a likely typo in a filter key
+    sort: NotRequired[SortState]  # set while the results are sorted (loaded, complete: of it)
 
 
 class PathsState(TypedDict):
@@ -531,6 +589,8 @@ REQUESTS = {
     MSG_RULES: RulesRequest,
     MSG_RULE_ACTION: RuleActionRequest,
     MSG_QUOTAS: QuotasRequest,
+    MSG_SORT: SortRequest,
+    MSG_LOCAL_PATHS: LocalPathsRequest,
 }
 
 #: The reply each request kind gets (``Reply`` alone: an acknowledgement).
@@ -549,6 +609,8 @@ REPLIES = {
     MSG_RULES: RulesReply,
     MSG_RULE_ACTION: RuleActionReply,
     MSG_QUOTAS: QuotasReply,
+    MSG_SORT: SortReply,
+    MSG_LOCAL_PATHS: LocalPathsReply,
 }
 
 #: Messages Python sends on its own (not replies), and their payloads.

@@ -28,6 +28,7 @@ from .dispatch import Dispatcher, make_options
 from .errors import (
     AuthenticationError,
     RucioWidgetsError,
+    SidecarUnavailableError,
     translate,
 )
 from .filters import FilterSyntaxError
@@ -293,6 +294,14 @@ class RucioBrowser(anywidget.AnyWidget):
         return self._model.load_more(count, wait=True, timeout=timeout)
 
     @_api
+    def sort(self, by: str | None = "name", descending: bool = False) -> list[Result]:
+        """Sort the loaded results by ``name``, ``bytes`` (size) or ``length`` (files), as
+        a click on a column heading does; ``by=None`` goes back to Rucio's order. Only what
+        is loaded is sorted (``load_more`` adds rows to the sort); returns the rows in order."""
+        self._model.sort(by, descending)
+        return self._model.results
+
+    @_api
     def select(self, *dids: str) -> None:
         """Add DIDs (files or collections) to the selection."""
         self._model.select(*dids)
@@ -422,6 +431,27 @@ class RucioBrowser(anywidget.AnyWidget):
         known at once for loaded rows, worked out (and waited for, up to ``timeout``) for
         any other; ``model.statuses.get(did)`` has the counts."""
         return self._model.status(did, timeout)["status"]
+
+    @_api
+    def sidecar(self, title: str = "Rucio", anchor: str = "split-right") -> Any:
+        """Show the panel in a sidecar beside the notebook and return the ``Sidecar``.
+
+        Needs the ``sidecar`` package in this kernel and its JupyterLab extension in the
+        server; without them, raises SidecarUnavailableError. JupyterLab's own "Create New
+        View for Cell Output" (right-click the output) docks the panel with no extension.
+        """
+        try:
+            from sidecar import Sidecar  # optional: not a dependency of rucio-widgets
+        except ImportError:
+            raise SidecarUnavailableError(
+                "`sidecar` is not installed in this kernel, so the panel cannot open in one."
+            ) from None
+        from IPython.display import display
+
+        side = Sidecar(title=title, anchor=anchor)
+        with side:
+            display(self)
+        return side
 
     def close(self) -> None:
         model = getattr(self, "_model", None)  # absent when the constructor failed

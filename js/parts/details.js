@@ -6,6 +6,7 @@
 import {
   ICON_CLOSE,
   ICON_EXTERNAL,
+  ICON_KEBAB,
   didParts,
   h,
   icon,
@@ -199,10 +200,13 @@ export class DetailsPane {
    * @param {object} opts
    * @param {Invoker} opts.rpc
    * @param {() => void} opts.onClose the user closed the pane
+   * @param {(anchor: HTMLElement, reply: DetailsReply) => void} [opts.onMenu] open the copy
+   *   menu for what the pane shows
    */
-  constructor({ rpc, onClose }) {
+  constructor({ rpc, onClose, onMenu }) {
     this.rpc = rpc;
     this.onClose = onClose;
+    this.onMenu = onMenu;
     /** @type {Shown | null} */
     this.shown = null;
     this.el = h("section", { class: "rw-details", hidden: true, "aria-label": "Details" });
@@ -294,6 +298,22 @@ export class DetailsPane {
             "span",
             { class: "rw-type rw-details-type", "data-type": ok?.did_type, title: typeName },
             typeName[0],
+          )
+        : null,
+      ok && this.onMenu
+        ? h(
+            "button",
+            {
+              class: "rw-details-copy rw-icon-button",
+              type: "button",
+              "aria-haspopup": "menu",
+              "aria-label": "Copy…",
+              title: "Copy the DID, a local path, a PFN or the checksum",
+              onclick: (/** @type {MouseEvent} */ e) => {
+                if (e.currentTarget instanceof HTMLElement) this.onMenu?.(e.currentTarget, ok);
+              },
+            },
+            icon(ICON_KEBAB, "rw-icon rw-icon-kebab"),
           )
         : null,
       h(

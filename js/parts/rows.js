@@ -2,7 +2,16 @@
 // availability badge, action) or a note ("Loading…", "More results may exist", "Could not
 // load: … Retry", "No content").  Pure rendering: the tree owns the elements and events.
 
-import { ICON_CHEVRON, ICON_CLOSE, ICON_FETCH, ICON_RETRY, didParts, h, icon } from "../dom.js";
+import {
+  ICON_CHEVRON,
+  ICON_CLOSE,
+  ICON_FETCH,
+  ICON_KEBAB,
+  ICON_RETRY,
+  didHeadTail,
+  h,
+  icon,
+} from "../dom.js";
 import { describeStatus, formatBytes, formatCount } from "../format.js";
 import { isCollection } from "../listing.js";
 import { AVAILABLE, DOWNLOADING, EMPTY, FAILED, REPLICATING, RESULTS_SOURCE, STUCK } from "../protocol.js";
@@ -241,7 +250,8 @@ function rowCells(row, look, signedOut) {
       { class: "rw-type", "data-type": row.type, title: TYPE_NAMES[row.type] ?? row.type },
       TYPE_LETTERS[row.type] ?? "?",
     ),
-    h("span", { class: "rw-name", title: `${row.did}: show details` }, ...didParts(row.did)),
+    // The full DID on hover; the cell shows its head and tail (a middle ellipsis).
+    h("span", { class: "rw-name", title: `${row.did}\nClick to show details` }, ...didHeadTail(row.did)),
   );
 
   const st = describeStatus(status);
@@ -261,6 +271,22 @@ function rowCells(row, look, signedOut) {
     ),
     h("span", { class: "rw-cell rw-num rw-files" }, collection ? formatCount(row.length) : ""),
     h("span", { class: "rw-cell rw-cell-badge" }, badge),
-    h("span", { class: "rw-cell rw-cell-action" }, actionButton(row, status?.status ?? "", signedOut)),
+    h(
+      "span",
+      { class: "rw-cell rw-cell-action" },
+      actionButton(row, status?.status ?? "", signedOut),
+      h(
+        "button",
+        {
+          class: "rw-row-menu rw-icon-button",
+          type: "button",
+          tabindex: "-1",
+          "aria-haspopup": "menu",
+          "aria-label": `Copy ${row.did}…`,
+          title: "Copy the DID, its local path, PFN or checksum",
+        },
+        icon(ICON_KEBAB, "rw-icon rw-icon-kebab"),
+      ),
+    ),
   ];
 }

@@ -19,8 +19,9 @@ export class SelectionBar {
    * @param {() => void} opts.onClear
    * @param {() => void} opts.onLoadMore
    * @param {() => void} opts.onMakeAvailable make the selection available
+   * @param {(anchor: HTMLElement) => void} [opts.onCopy] open the copy menu of the selection
    */
-  constructor({ optionsToggle, onSelectAll, onClear, onLoadMore, onMakeAvailable }) {
+  constructor({ optionsToggle, onSelectAll, onClear, onLoadMore, onMakeAvailable, onCopy }) {
     this.selected = 0;
     this.signedOut = false;
     this.countEl = h("span", { class: "rw-count", "aria-live": "polite" });
@@ -45,6 +46,21 @@ export class SelectionBar {
       { class: "rw-clear", type: "button", title: "Clear the selection", disabled: true, onclick: onClear },
       "Clear",
     );
+    this.copyButton = h(
+      "button",
+      {
+        class: "rw-copy-selection",
+        type: "button",
+        disabled: true,
+        hidden: !onCopy,
+        "aria-haspopup": "menu",
+        title: "Copy the selection as code for a cell, or its local paths",
+        onclick: (/** @type {MouseEvent} */ e) => {
+          if (e.currentTarget instanceof HTMLElement) onCopy?.(e.currentTarget);
+        },
+      },
+      "Copy as code",
+    );
     this.makeButton = h(
       "button",
       {
@@ -65,6 +81,7 @@ export class SelectionBar {
       this.countEl,
       this.moreButton,
       h("span", { class: "rw-grow" }),
+      this.copyButton,
       this.makeButton,
       optionsToggle,
     );
@@ -81,6 +98,7 @@ export class SelectionBar {
     }
     this.makeButton.disabled = this.selected === 0 || this.signedOut;
     this.clearButton.disabled = this.selected === 0;
+    this.copyButton.disabled = this.selected === 0;
   }
 
   destroy() {}

@@ -3,7 +3,7 @@
 // keyboard and clicks, expand/collapse, and the page requests for the rows in view.
 
 import { h, withCode } from "../dom.js";
-import { DID_TYPE_LABELS, didTypeOf } from "../format.js";
+import { DID_TYPE_LABELS, didTypeOf, formatCount } from "../format.js";
 import { Listing, isCollection } from "../listing.js";
 import { PAGE_SIZE, RESULTS_SOURCE } from "../protocol.js";
 import { isCancelled } from "../rpc.js";
@@ -14,6 +14,9 @@ import { ROW_HEIGHT, impliedBy, renderItem } from "./rows.js";
 /** @typedef {import("../protocol.js").PanelError} PanelError */
 /** @typedef {import("../protocol.js").ResultsState} ResultsState */
 /** @typedef {import("../protocol.js").RowStatus} RowStatus */
+/** @typedef {import("../protocol.js").Row} Row */
+/** @typedef {import("../protocol.js").SortKey} SortKey */
+/** @typedef {import("../protocol.js").SortState} SortState */
 /** @typedef {import("../rpc.js").Invoker} Invoker */
 /** @typedef {import("../rpc.js").Call<"page">} PageCall */
 
@@ -22,6 +25,46 @@ export { ROW_HEIGHT };
 export const OVERSCAN = 6;
 /** Viewport height assumed before the list is laid out (detached, hidden, no layout). */
 const FALLBACK_VIEWPORT = 400;
+/** Below this listing width (about a 700 px panel) the size and files columns fold away. */
+export const NARROW_WIDTH = 700;
+/** The name column's narrowest width when resized, in pixels. */
+export const MIN_NAME_WIDTH = 120;
+/** Pixels a key press on the column's resize handle moves it. */
+const RESIZE_STEP = 16;
+/** How the sort keys read, and their two directions. */
+const SORTS = {
+  name: { label: "name", up: "A to Z", down: "Z to A" },
+  bytes: { label: "size", up: "smallest first", down: "largest first" },
+  length: { label: "files", up: "fewest first", down: "most first" },
+};
+
+/**
+ * What a sort says about itself: it covers the loaded rows only.
+ * @param {SortState} sort
+ */
+export function sortNote(sort) {
+  const how = SORTS[sort.by] ?? SORTS.name;
+  const order = `by ${how.label}, ${sort.descending ? how.down : how.up}`;
+  const rows = formatCount(sort.rows);
+  if (sort.more === 0) return `Sorted all ${rows} ${sort.rows === 1 ? "row" : "rows"} ${order}.`;
+  const loaded = `Sorted ${rows} loaded ${sort.rows === 1 ? "row" : "rows"} ${order}`;
+  if (typeof sort.more === "number") return `${loaded}; ${formatCount(sort.more)} more not loaded.`;
+  return `${loaded}; more may exist.`;
+}
+
+/**
+ * The sort a click on a heading asks for: ascending, then descending, then Rucio's order.
+ * @param {SortState | null} current
+ * @param {SortKey} by
+ * @returns {{by: SortKey | null, descending: boolean}}
+ */
+export function nextSort(current, by) {
+  if (!current || current.by !== by) return { by, descending: false };
+  return current.descending ? { by: null, descending: false } : { by, descending: true };
+}
+
+/** Widths of the columns other than the name, with gaps and padding (tree.css). */
+const OTHER_COLUMNS = { wide: 28 + 72 + 60 + 128 + 52 + 5 * 6 + 4, narrow: 28 + 128 + 52 + 3 * 6 + 4 };
 
 /**
  * @typedef {object} TreeState
@@ -39,7 +82,9 @@ const FALLBACK_VIEWPORT = 400;
  * @property {(dids: string[]) => void} onMakeAvailable
  * @property {(did: string) => void} onCancelDownload
  * @property {(results: {count: number, complete: boolean, searched: boolean}) => void} onCount
- * @property {(error: PanelError) => void} onError a load_more failed
+ * @property {(error: PanelError) => void} onError a load_more or a sort failed
+ * @property {(anchor: HTMLElement, row: Row, at?: {x: number, y: number}) => void} onMenu
+ *   open the copy menu of a row
  */
 
 export class Tree {
@@ -88,6 +133,7 @@ export class Tree {
         onscroll: () => this.onScroll(),
         onclick: (/** @type {MouseEvent} */ e) => this.onClick(e),
         ondblclick: (/** @type {MouseEvent} */ e) => this.onDoubleClick(e),
+        oncontextmenu: (/** @type {MouseEvent} */ e) => this.onContextMenu(e),
         onfocus: () => this.onFocus(),
         onkeydown: (/** @type {KeyboardEvent} */ e) => this.onKey(e),
       },
@@ -95,25 +141,207 @@ export class Tree {
       this.emptyEl,
     );
     this.scroller.style.setProperty("--rw-row-height", `${ROW_HEIGHT}px`);
+    /** @type {number | null} the name column's width set by the user (view only), null: auto */
+    this.nameWidth = null;
+    /** Width of the listing as last measured (0: not laid out). */
+    this.width = 0;
+    /** @type {(() => void) | null} ends a drag of the resize handle */
+    this.endDrag = null;
+    this.resizer = h("span", {
+      class: "rw-col-resize",
+      role: "separator",
+      tabindex: "0",
+      "aria-orientation": "vertical",
+      "aria-label": "Resize the name column",
+      title: "Drag to resize the name column; double-click for the default width",
+      onpointerdown: (/** @type {PointerEvent} */ e) => this.startDrag(e),
+      ondblclick: () => this.setNameWidth(null),
+      onkeydown: (/** @type {KeyboardEvent} */ e) => this.onResizeKey(e),
+    });
+    /** @type {SortState | null} the sort in force (results_state.sort) */
+    this.sort = null;
+    /** Identity of the sorted snapshot the rows come from ("" unsorted). */
+    this.sortKey = "";
+    /** The order of that snapshot ("" unsorted). */
+    this.sortOrder = "";
+    /** @type {Record<SortKey, HTMLButtonElement>} */
+    this.sortButtons = {
+      name: this.sortButton("name", "Name"),
+      bytes: this.sortButton("bytes", "Size"),
+      length: this.sortButton("length", "Files"),
+    };
+    this.nameHeading = h("span", { class: "rw-col rw-col-name" }, this.sortButtons.name, this.resizer);
     const columns = h(
       "div",
-      { class: "rw-columns", "aria-hidden": "true" },
+      { class: "rw-columns" },
       h("span", {}),
-      h("span", {}, "Name"),
-      h("span", { class: "rw-num" }, "Size"),
-      h("span", { class: "rw-num" }, "Files"),
-      h("span", {}, "Availability"),
+      this.nameHeading,
+      h("span", { class: "rw-col rw-col-size rw-num" }, this.sortButtons.bytes),
+      h("span", { class: "rw-col rw-col-files rw-num" }, this.sortButtons.length),
+      h("span", { class: "rw-col" }, "Availability"),
       h("span", {}),
     );
-    this.el = h("div", { class: "rw-listing" }, columns, this.scroller);
+    this.sortText = h("span", { class: "rw-sort-text" });
+    this.sortNoteEl = h(
+      "div",
+      { class: "rw-sort-note", role: "status", hidden: true },
+      this.sortText,
+      h(
+        "button",
+        {
+          class: "rw-sort-clear rw-link",
+          type: "button",
+          title: "Show the results in the order Rucio lists them",
+          onclick: () => this.requestSort(null, false),
+        },
+        "Rucio's order",
+      ),
+    );
+    this.el = h("div", { class: "rw-listing" }, columns, this.sortNoteEl, this.scroller);
+    this.renderSort();
     if (typeof ResizeObserver !== "undefined") {
       this.resizeObserver = new ResizeObserver(() => {
+        this.applyWidth(this.el.clientWidth);
         this.renderRows();
         this.requestMissing();
       });
       this.resizeObserver.observe(this.scroller);
+      this.resizeObserver.observe(this.el);
     }
     this.renderRows();
+  }
+
+  // --- sorting ---------------------------------------------------------------------------
+
+  /**
+   * @param {SortKey} by
+   * @param {string} label
+   */
+  sortButton(by, label) {
+    return h(
+      "button",
+      { class: "rw-sort", type: "button", "data-sort-by": by, onclick: () => this.onSortClick(by) },
+      label,
+    );
+  }
+
+  /** @param {SortKey} by */
+  onSortClick(by) {
+    const next = nextSort(this.sort, by);
+    this.requestSort(next.by, next.descending);
+  }
+
+  /**
+   * Ask Python to sort the loaded results (by null: Rucio's order); the rows follow
+   * through results_state.
+   * @param {SortKey | null} by
+   * @param {boolean} descending
+   */
+  requestSort(by, descending) {
+    this.rpc.invoke("sort", { by, descending }).promise.then((reply) => {
+      if (reply.error && !isCancelled(reply.error) && !this.destroyed) this.cb.onError(reply.error);
+    });
+  }
+
+  renderSort() {
+    const sort = this.sort;
+    for (const [by, button] of Object.entries(this.sortButtons)) {
+      const how = SORTS[/** @type {SortKey} */ (by)];
+      const on = sort?.by === by;
+      const direction = on ? (sort?.descending ? "descending" : "ascending") : "none";
+      button.dataset.sort = direction;
+      button.setAttribute("aria-pressed", String(on));
+      button.title = !on
+        ? `Sort the loaded rows by ${how.label}, ${how.up}`
+        : sort?.descending
+          ? "Back to Rucio's order"
+          : `Sort by ${how.label}, ${how.down}`;
+    }
+    this.sortNoteEl.hidden = !sort;
+    this.sortText.textContent = sort ? sortNote(sort) : "";
+  }
+
+  // --- columns: width, folding, resizing -------------------------------------------------
+
+  /**
+   * The listing is this wide: fold the size and files columns below NARROW_WIDTH, and keep a
+   * resized name column within what is left.
+   * @param {number} width
+   */
+  applyWidth(width) {
+    this.width = width;
+    this.el.classList.toggle("rw-narrow", width > 0 && width < NARROW_WIDTH);
+    this.layoutName();
+  }
+
+  /** The widest the name column can be (Infinity before the listing is laid out). */
+  maxNameWidth() {
+    if (!this.width) return Number.POSITIVE_INFINITY;
+    const others = this.el.classList.contains("rw-narrow") ? OTHER_COLUMNS.narrow : OTHER_COLUMNS.wide;
+    return Math.max(MIN_NAME_WIDTH, this.width - others);
+  }
+
+  /**
+   * Set the name column's width (null: back to filling the room); kept in the view only.
+   * @param {number | null} width
+   */
+  setNameWidth(width) {
+    this.nameWidth = width === null ? null : Math.max(MIN_NAME_WIDTH, Math.round(width));
+    this.layoutName();
+  }
+
+  layoutName() {
+    const style = this.el.style;
+    if (this.nameWidth === null) {
+      style.removeProperty("--rw-name-col");
+      style.removeProperty("--rw-badge-col");
+      this.resizer.removeAttribute("aria-valuenow");
+      return;
+    }
+    const width = Math.min(this.nameWidth, this.maxNameWidth());
+    // The availability column takes the room the name gives up.
+    style.setProperty("--rw-name-col", `${width}px`);
+    style.setProperty("--rw-badge-col", "minmax(128px, 1fr)");
+    this.resizer.setAttribute("aria-valuenow", String(width));
+  }
+
+  /** The name column's width now, in pixels. */
+  currentNameWidth() {
+    if (this.nameWidth !== null) return Math.min(this.nameWidth, this.maxNameWidth());
+    return this.nameHeading.getBoundingClientRect().width || MIN_NAME_WIDTH;
+  }
+
+  /** @param {PointerEvent} e */
+  startDrag(e) {
+    if (e.button !== undefined && e.button !== 0) return;
+    e.preventDefault();
+    this.endDrag?.();
+    const startX = e.clientX;
+    const startWidth = this.currentNameWidth();
+    const move = (/** @type {PointerEvent} */ ev) => this.setNameWidth(startWidth + ev.clientX - startX);
+    const end = () => {
+      document.removeEventListener("pointermove", move);
+      document.removeEventListener("pointerup", end);
+      document.removeEventListener("pointercancel", end);
+      this.el.classList.remove("rw-resizing");
+      this.endDrag = null;
+    };
+    document.addEventListener("pointermove", move);
+    document.addEventListener("pointerup", end);
+    document.addEventListener("pointercancel", end);
+    this.el.classList.add("rw-resizing");
+    this.endDrag = end;
+  }
+
+  /** @param {KeyboardEvent} e */
+  onResizeKey(e) {
+    const step = e.key === "ArrowLeft" ? -RESIZE_STEP : e.key === "ArrowRight" ? RESIZE_STEP : 0;
+    if (step) this.setNameWidth(this.currentNameWidth() + step);
+    else if (e.key === "Home") this.setNameWidth(MIN_NAME_WIDTH);
+    else if (e.key === "Enter" || e.key === "Escape") this.setNameWidth(null);
+    else return;
+    e.preventDefault();
+    e.stopPropagation();
   }
 
   /** @param {TreeState} state */
@@ -164,6 +392,24 @@ export class Tree {
     this.hint = typeof rs.hint === "string" ? rs.hint : "";
     const generation = typeof rs.generation === "number" ? rs.generation : undefined;
     const hasSearch = (generation ?? 0) > 0 || (rs.loaded ?? 0) > 0 || !!rs.complete;
+    const sort = rs.sort && typeof rs.sort === "object" ? rs.sort : null;
+    const order = sort ? `${sort.by}|${sort.descending}` : "";
+    const sortKey = sort ? `${order}|${sort.rows}` : "";
+    const orderChanged = order !== this.sortOrder;
+    this.sortOrder = order;
+    this.sort = sort;
+    this.renderSort();
+    if (generation === this.generation && sortKey !== this.sortKey) {
+      // Another order (or load more grew the sorted snapshot): the rows at each offset
+      // changed.  Forget them and ask again for what is in view; a new order starts at the top.
+      this.sortKey = sortKey;
+      this.cancelPages();
+      this.listing.reset();
+      this.active = null;
+      this.lastActiveIndex = -1;
+      if (orderChanged) this.scroller.scrollTop = 0;
+    }
+    this.sortKey = sortKey;
     if (generation !== this.generation) {
       // A new search: forget everything, give up the pages still asked for, and start
       // again from the first page.
@@ -375,6 +621,13 @@ export class Tree {
   /** @param {KeyboardEvent} e */
   onKey(e) {
     if (e.altKey || e.ctrlKey || e.metaKey) return;
+    if (e.key === "ContextMenu" || (e.key === "F10" && e.shiftKey)) {
+      if (this.openActiveMenu()) {
+        e.preventDefault();
+        e.stopPropagation();
+      }
+      return;
+    }
     if (e.key === "Enter" && e.shiftKey) return;
     const n = this.listing.length;
     if (!n) return;
@@ -501,6 +754,13 @@ export class Tree {
       if (did) this.cb.onMakeAvailable([did]);
     } else if (target.closest(".rw-cancel-download")) {
       if (did) this.cb.onCancelDownload(did);
+    } else if (target.closest(".rw-row-menu")) {
+      const button = target.closest(".rw-row-menu");
+      if (item.row && button instanceof HTMLElement) {
+        this.renderRows();
+        this.cb.onMenu(button, item.row);
+        return; // the menu takes the focus
+      }
     } else if (target.closest(".rw-load-more")) {
       this.showMore(item);
     } else if (target.closest(".rw-retry")) {
@@ -527,6 +787,38 @@ export class Tree {
     if (item && isCollection(item.row)) this.toggleExpand(item);
   }
 
+  /**
+   * A right click on a row opens its copy menu where the pointer is.
+   * @param {MouseEvent} e
+   */
+  onContextMenu(e) {
+    const target = e.target;
+    if (!(target instanceof Element)) return;
+    const itemEl = target.closest(".rw-row");
+    if (!(itemEl instanceof HTMLElement)) return;
+    const index = Number(itemEl.dataset.index);
+    const item = this.listing.itemAt(index);
+    if (!item?.row) return;
+    // Keep the browser's own menu on a text selection (to copy part of a name).
+    const selection = typeof window !== "undefined" ? window.getSelection?.() : null;
+    if (selection && !selection.isCollapsed && String(selection)) return;
+    e.preventDefault();
+    this.setActive(index);
+    this.renderRows();
+    this.cb.onMenu(itemEl, item.row, { x: e.clientX, y: e.clientY });
+  }
+
+  /** The copy menu of the active row, from the keyboard (the menu key, Shift+F10). */
+  openActiveMenu() {
+    const index = this.activeIndex();
+    const item = this.listing.itemAt(index);
+    const el = this.pool.get(index);
+    if (!item?.row || !el) return false;
+    const button = el.querySelector(".rw-row-menu");
+    this.cb.onMenu(button instanceof HTMLElement ? button : el, item.row);
+    return true;
+  }
+
   /** Tabbing into the list makes its first row in view active, so that keys have a target. */
   onFocus() {
     if (this.activeIndex() < 0 && this.listing.length > 0) {
@@ -538,6 +830,7 @@ export class Tree {
   destroy() {
     this.cancelPages();
     this.destroyed = true;
+    this.endDrag?.();
     this.resizeObserver?.disconnect();
     this.pool.clear();
   }

@@ -39,10 +39,12 @@ from ..protocol import (
     AVAILABLE,
     PAGE_SIZE,
     DetailsAnswer,
+    LocalPathsAnswer,
     MakeOptions,
     PageAnswer,
     QuotasAnswer,
     RowStatus,
+    SortState,
     Status,
 )
 from ..rules import Quota, Rule
@@ -256,6 +258,15 @@ class BrowserModel:
         """Stop the search in flight."""
         self.searcher.cancel()
 
+    def sort(self, by: str | None, descending: bool = False) -> SortState | None:
+        """Sort the loaded results (a snapshot; nothing more is read for it), or go back to
+        the listing's order with ``by=None``. Pages and ``results`` follow the sort."""
+        return self.searcher.sort(by, descending)
+
+    @property
+    def sort_state(self) -> SortState | None:
+        return self.searcher.sort_state
+
     def request_page(
         self, source: str, offset: int, limit: int, stop: Any = None
     ) -> Future[PageAnswer]:
@@ -285,6 +296,21 @@ class BrowserModel:
     @property
     def paths(self) -> list[str]:
         return list(self.state.paths)
+
+    def local_paths(self, did: str | None = None, timeout: float | None = 60) -> LocalPathsAnswer:
+        """Local paths of a DID's files, or of the selection's (once resolved; blocking: run
+        it on a worker). ``missing`` counts the files without one."""
+        if did:
+            paths, missing = self.selection.local_paths_of(did)
+            return {"paths": paths, "missing": missing}
+        if not self.selection.wait_resolved(timeout):
+            raise CancelledError(
+                f"The selection's paths are not resolved after {timeout} s.",
+                "Try again once the status bar no longer says it is resolving paths.",
+            )
+        if self.selection.error is not None:
+            raise self.selection.error
+        return {"paths": self.paths, "missing": len(self.state.unavailable)}
 
     def wait_paths(self, timeout: float | None = None) -> list[str]:
         return self.selection.wait_paths(timeout)

@@ -7,6 +7,8 @@ waits until more is asked (``ensure``). ``cancel`` closes the stream at once.
 ``RowIndex`` maps each DID to its row and to the expanded collections that list it, fed as
 rows arrive, so "which kind is this DID", "which row is it" and "which collections on
 screen hold it" are dictionary look-ups, never scans over listings.
+
+``sorted_rows`` orders a snapshot of loaded rows by name, size or files.
 """
 
 from __future__ import annotations
@@ -16,13 +18,25 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 
 from ..errors import RucioWidgetsError, translate
-from ..protocol import PAGE_SIZE
+from ..protocol import PAGE_SIZE, SortKey
 from ..service import DIDRow, Stream
 
 #: How often, at most, a growing listing reports its progress.
 PROGRESS_INTERVAL = 0.25
 #: Rows handed on together to be worked out in bulk (badges: at most 3 calls a batch).
 BATCH = PAGE_SIZE
+
+
+def sorted_rows(rows: Iterable[DIDRow], by: SortKey, descending: bool = False) -> list[DIDRow]:
+    """``rows`` ordered by ``by``: the name (then the scope), ``bytes`` or ``length``. Rows
+    whose size or count is unknown go last in either direction; ties keep name order."""
+    by_name = sorted(rows, key=lambda row: (row.name, row.scope))
+    if by == "name":
+        return by_name[::-1] if descending else by_name
+    known = [row for row in by_name if getattr(row, by) is not None]
+    unknown = [row for row in by_name if getattr(row, by) is None]
+    # sorted() is stable: equal sizes stay in name order, in both directions.
+    return sorted(known, key=lambda row: int(getattr(row, by)), reverse=descending) + unknown
 
 
 class RowIndex:

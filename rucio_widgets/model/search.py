@@ -3,12 +3,17 @@
 A new search cancels the one in flight (its stream is closed). Pages are answered from
 what the listing holds, reading one page ahead so the next scroll is served from memory.
 Rows that a page shows for the first time get their badges on the badge workers.
+
+A sort orders a *snapshot* of the loaded results (``SortedResults``): pages of the results
+then come from it, and it never makes the listing read further. Load more adds the rows it
+read to the snapshot (sorted again); a new search ends the sort.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from .. import dids as didlib
 from .. import filters as filterlib
@@ -18,12 +23,15 @@ from ..protocol import (
     MAX_PAGE_ROWS,
     PAGE_SIZE,
     RESULTS_SOURCE,
+    SORT_KEYS,
     PageAnswer,
     ResultsState,
     Row,
+    SortKey,
+    SortState,
 )
 from ..service import DIDRow, Service, Stream
-from .listings import PagedListing, RowIndex
+from .listings import PagedListing, RowIndex, sorted_rows
 from .state import Store, Workers
 from .statuses import Statuses
 
@@ -48,6 +56,42 @@ def check_search(query: str, did_type: str, filters: str) -> list[list[filterlib
     return groups
 
 
+@dataclass
+class SortedResults:
+    """A sorted snapshot of the rows a listing had loaded."""
+
+    by: SortKey
+    descending: bool
+    listing: PagedListing
+    rows: list[DIDRow]
+    #: Load more asked for this many rows: sort again once they are in (or the listing ended).
+    target: int | None = None
+
+    @classmethod
+    def of(cls, listing: PagedListing, by: SortKey, descending: bool) -> SortedResults:
+        return cls(by, descending, listing, sorted_rows(list(listing.rows), by, descending))
+
+    def again(self) -> SortedResults:
+        """The same sort over everything the listing has loaded now."""
+        return SortedResults.of(self.listing, self.by, self.descending)
+
+    @property
+    def due(self) -> bool:
+        """Load more's rows are in: time to sort again."""
+        listing = self.listing
+        return self.target is not None and (len(listing.rows) >= self.target or listing.done)
+
+    @property
+    def complete(self) -> bool:
+        """The snapshot holds every row of the listing."""
+        return self.listing.done and len(self.rows) >= len(self.listing.rows)
+
+    def state(self) -> SortState:
+        listing = self.listing
+        more = len(listing.rows) - len(self.rows) if listing.done else None
+        return {"by": self.by, "descending": self.descending, "rows": len(self.rows), "more": more}
+
+
 class Search:
     def __init__(
         self,
@@ -68,6 +112,7 @@ class Search:
         self._children: dict[str, PagedListing] = {}
         self._busy = 0
         self._groups: list[list[filterlib.Condition]] = []
+        self._sorted: SortedResults | None = None
         #: The signed-in account's scopes, searched for a name without a scope.
         self.account_scopes: list[str] | None = None
 
@@ -112,6 +157,7 @@ class Search:
                 on_batch=lambda rows: self._annotate(rows, listing),
             )
             self.results = listing
+            self._sorted = None
             self._groups = groups
             self._busy = self.store.begin("Searching…")
         self.store.publish(
@@ -139,21 +185,58 @@ class Search:
         with self._lock:
             if listing is not self.results:
                 return  # a replaced search
-            generation = self.generation
+            if self._sorted is not None and self._sorted.due:
+                self._sorted = self._sorted.again()
         if listing.error is not None:
             self.store.report(listing.error)
         if len(listing.rows) >= PAGE_SIZE or listing.done:
             self.store.end(self._busy)
+        self._publish(listing)
+
+    def _publish(self, listing: PagedListing) -> None:
+        with self._lock:
+            if listing is not self.results:
+                return
+            generation = self.generation
+            snapshot = self._sorted
         state: ResultsState = {
             "generation": generation,
             "loaded": len(listing.rows),
             "complete": listing.complete or listing.error is not None,
         }
+        if snapshot is not None:
+            # The view pages through the snapshot: it is what is loaded, as far as it knows.
+            state["loaded"] = len(snapshot.rows)
+            state["complete"] = snapshot.complete
+            state["sort"] = snapshot.state()
         if listing.complete and not listing.rows and listing.error is None:
             hint = filterlib.no_match_hint(self._groups)
             if hint:
                 state["hint"] = hint
         self.store.publish(results_state=state)
+
+    # --- sorting --------------------------------------------------------------------------
+    def sort(self, by: str | None, descending: bool = False) -> SortState | None:
+        """Sort the loaded results (a snapshot: nothing more is read for it), or go back to
+        the listing's order with ``by=None``; returns the sort now in force."""
+        if by is not None and by not in SORT_KEYS:
+            raise InvalidQueryError(
+                f"Results cannot be sorted by `{str(by)[:40]}`.",
+                "Sort by `name`, `bytes` (the size) or `length` (the number of files).",
+            )
+        with self._lock:
+            listing = self.results
+            if listing is None:
+                raise InvalidQueryError("Nothing to sort: search first.")
+            self._sorted = None if by is None else SortedResults.of(listing, by, descending)
+            snapshot = self._sorted
+        self._publish(listing)
+        return snapshot.state() if snapshot is not None else None
+
+    @property
+    def sort_state(self) -> SortState | None:
+        snapshot = self._sorted
+        return snapshot.state() if snapshot is not None else None
 
     def wait(self, listing: PagedListing, count: int, timeout: float | None) -> None:
         """Wait for ``count`` rows (or the end); raise the listing's error."""
@@ -169,10 +252,16 @@ class Search:
         if listing is None:
             raise InvalidQueryError("Nothing to load: search first.")
         want = len(listing.rows) + count
+        with self._lock:
+            snapshot = self._sorted
+            if snapshot is not None and snapshot.listing is listing:
+                snapshot.target = want  # the rows read go into the sort
         if wait:
             self.wait(listing, want, timeout)
         else:
             listing.ensure(want)
+        if snapshot is not None and (wait or listing.done):
+            self._on_progress(listing)  # sorted again now, not at the next progress report
 
     def cancel(self) -> None:
         listing = self.results
@@ -183,6 +272,10 @@ class Search:
 
     @property
     def rows(self) -> list[DIDRow]:
+        """The loaded results in the order the view shows them (sorted, when they are)."""
+        snapshot = self._sorted
+        if snapshot is not None:
+            return list(snapshot.rows)
         listing = self.results
         return list(listing.rows) if listing is not None else []
 
@@ -223,6 +316,17 @@ class Search:
             raise translate(exc) from None
         if listing is None:
             return {"source": source, "offset": offset, "rows": [], "total": 0, "complete": True}
+        snapshot = self._sorted if source == RESULTS_SOURCE else None
+        if snapshot is not None and snapshot.listing is listing:
+            # Offsets refer to the sorted snapshot; beyond it, nothing is read.
+            complete = snapshot.complete
+            return {
+                "source": source,
+                "offset": offset,
+                "rows": [self.row(r) for r in snapshot.rows[offset : offset + limit]],
+                "complete": complete,
+                "total": len(snapshot.rows) if complete else None,
+            }
         listing.wait_for(offset + limit, timeout=PAGE_WAIT, stop=stop)
         if stop is not None and stop.is_set():
             raise CancelledError("The page request was cancelled.", "")

@@ -155,6 +155,13 @@ class Selection:
         files = self._files_of.get(did)
         return [f.did for f in files] if files is not None else [did]
 
+    def local_paths_of(self, did: str) -> tuple[list[str], int]:
+        """Local paths of a DID's files (located now if need be), and how many have none."""
+        files = self.files_below(self.row_of(did_of(did)))
+        self.paths.locate(files)
+        paths = [p for p in (self.paths.get(f.did) for f in files) if p]
+        return paths, len(files) - len(paths)
+
     def row_of(self, did: str) -> DIDRow:
         """The row of ``did``: known already, or looked up (one call)."""
         known = self.index.get(did)

@@ -11,6 +11,8 @@ The catalogue looks like an LHC experiment's, small enough to seed in seconds:
   ``generator`` and ``energy_tev`` where the database supports JSON metadata);
 - a few hundred open datasets for wildcard searches;
 - ``mc20:mc20_13TeV.999999.ScaleTest.DAOD_PHYS`` with 5,000 registered files (no bytes);
+- a few datasets with the long names real catalogues have (ATLAS-, CMS- and ESCAPE-like,
+  ``LONG_NAMES``), whose distinguishing part is at the end;
 - data only on the source disks, one dataset already replicated to the destination by a
   rule, and one partly there.
 """
@@ -43,6 +45,27 @@ SCALE_FILES = 5000
 SCALE_DATASET = ("mc20", "mc20_13TeV.999999.ScaleTest.DAOD_PHYS")
 #: Open datasets for wildcard searches.
 WILDCARD_DATASETS = 300
+
+#: Long, slash-free names as real experiments make them (the schema refuses `/`): two
+#: ATLAS datasets that differ only in their tails, a CMS-like and an ESCAPE-like one. Each
+#: gets a few registered files on a source disk.
+_ATLAS = "mc20_13TeV.410470.PhPy8EG_A14_ttbar_hdamp258p75_nonallhad.deriv.DAOD_PHYS."
+LONG_NAMES: tuple[tuple[str, str], ...] = (
+    ("mc20", _ATLAS + "e6337_s3681_r13167_p5855"),
+    ("mc20", _ATLAS + "e6337_s3681_r13144_p6026"),
+    (
+        "cms",
+        "TTToSemiLeptonic_TuneCP5_13TeV-powheg-pythia8."
+        "RunIISummer20UL18NanoAODv9-106X_upgrade2018_realistic_v16_L1v1-v1.NANOAODSIM",
+    ),
+    (
+        "escape",
+        "CTA_LAPP.prod5b.LaPalma.gamma_cone10.20deg_0deg.simtel."
+        "cta-prod5b-lapalma_desert-2158m-LaPalma-dark.run000123_tel001_v2",
+    ),
+)
+#: Scopes the long names need beyond DATA_SCOPES.
+LONG_NAME_SCOPES = ("cms", "escape")
 
 QUOTA_BYTES = 50 * 10**9
 #: bob's quota on the destination is tiny, so "over quota" can be shown for real.
@@ -460,6 +483,34 @@ def seed_scale_dataset(client: Any) -> None:
     _log(f"{SCALE_FILES} files registered in {scope}:{name}")
 
 
+def seed_long_names(client: Any) -> int:
+    """The LONG_NAMES datasets, each with three registered files on a source disk; what is
+    there already is kept, so this also completes a sandbox seeded before they existed.
+    Returns how many datasets it made."""
+    existing = set(client.list_scopes())
+    for scope in LONG_NAME_SCOPES:
+        if scope not in existing:
+            client.add_scope("root", scope)
+    made = 0
+    for number, (scope, name) in enumerate(LONG_NAMES):
+        if list(client.list_dids(scope, {"name": name}, did_type="dataset")):
+            continue
+        client.add_dataset(scope, name)
+        files = [
+            {
+                "scope": scope,
+                "name": f"{name.rsplit('.', 1)[-1]}.{number:04d}._{index:06d}.root",
+                "bytes": 2_000_000_000 + 1_000_003 * index,
+                "adler32": f"{number * 16 + index:08x}",
+            }
+            for index in range(3)
+        ]
+        client.add_files_to_dataset(scope, name, files, rse=SOURCE_RSES[number % 2])
+        client.close(scope, name)
+        made += 1
+    return made
+
+
 def _quiet_logger() -> Any:
     import logging
 
@@ -532,6 +583,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     seed_files(client, layout, json_metadata)
     seed_wildcard_datasets(client)
     seed_scale_dataset(client)
+    _log(f"{seed_long_names(client)} datasets with long names")
     env = {**os.environ, "RUCIO_CONFIG": str(layout.client_config(DEFAULT_ACCOUNT))}
     subprocess.run(
         [

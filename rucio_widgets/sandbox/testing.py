@@ -19,7 +19,7 @@ from typing import Any
 
 from .layout import DEFAULT_ACCOUNT, SCRATCH_RSE, SandboxLayout
 from .manager import Sandbox
-from .seed import upload_item
+from .seed import LONG_NAMES, seed_long_names, upload_item
 
 
 def adler32_of(path: Path) -> str:
@@ -116,6 +116,12 @@ class SandboxSession:
         if close:
             client.close(scope, dataset)
         return MadeDataset(scope, dataset, dids, paths)
+
+    def long_names(self) -> list[str]:
+        """The DIDs of the seeded LONG_NAMES datasets, made now if the sandbox was seeded
+        before they existed."""
+        seed_long_names(self.client("root"))
+        return [f"{scope}:{name}" for scope, name in LONG_NAMES]
 
     def wait_for_rule(self, rule_id: str, *, state: str = "OK", timeout: float = 90) -> dict:
         """Poll a rule until it reaches ``state``; raise with its last state otherwise."""

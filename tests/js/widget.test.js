@@ -1149,3 +1149,81 @@ describe("row actions by availability", () => {
     ]);
   });
 });
+
+describe("copy menu", () => {
+  /** @returns {string[]} what reached the clipboard */
+  function stubClipboard() {
+    /** @type {string[]} */
+    const copied = [];
+    Object.defineProperty(navigator, "clipboard", {
+      configurable: true,
+      value: { writeText: async (/** @type {string} */ text) => void copied.push(text) },
+    });
+    vi.stubGlobal("isSecureContext", true);
+    return copied;
+  }
+  afterEach(() => vi.unstubAllGlobals());
+
+  it("is one menu for the panel: a row's kebab, a right click, the details pane", async () => {
+    const copied = stubClipboard();
+    const w = mount();
+    await showResults(w, RESULTS);
+    expect(w.$$(".rw-copy-menu")).toHaveLength(1);
+    w.$('.rw-row[data-did="data18:AOD.002"] .rw-row-menu').click();
+    const menu = w.$(".rw-copy-menu");
+    expect(menu.hidden).toBe(false);
+    w.button(".rw-copy-item").click(); // Copy DID
+    await flush();
+    expect(copied).toEqual(["data18:AOD.002"]);
+    expect(w.$(".rw-copied").textContent).toBe("Copied the DID");
+
+    const file = w.$('.rw-row[data-did="data18:AOD.003.root"]');
+    const right = new MouseEvent("contextmenu", {
+      bubbles: true,
+      cancelable: true,
+      clientX: 40,
+      clientY: 30,
+    });
+    file.querySelector(".rw-name")?.dispatchEvent(right);
+    expect(right.defaultPrevented).toBe(true);
+    expect(menu.hidden).toBe(false);
+    expect([...menu.querySelectorAll(".rw-copy-item")].map((b) => b.textContent)).toContain("Copy PFN");
+    press(menu, "Escape");
+    expect(menu.hidden).toBe(true);
+
+    file.querySelector(".rw-name")?.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+    await reply(w.model, w.model.lastOf("details"), {
+      did: "data18:AOD.003.root",
+      did_type: "FILE",
+      did_url: null,
+      parents: [],
+      metadata: { adler32: "01020304" },
+      replicas: [],
+      rules: [],
+    });
+    w.button(".rw-details-copy").click();
+    const checksum = [...menu.querySelectorAll(".rw-copy-item")].find(
+      (b) => b.textContent === "Copy checksum (adler32)",
+    );
+    if (!(checksum instanceof HTMLElement)) throw new Error("no checksum item");
+    checksum.click();
+    await flush();
+    expect(copied.at(-1)).toBe("01020304");
+  });
+
+  it("copies the selection as code from the selection bar", async () => {
+    const copied = stubClipboard();
+    const w = mount();
+    await showResults(w, RESULTS);
+    const button = w.button(".rw-copy-selection");
+    expect(button.disabled).toBe(true);
+    w.model.update("selected", ["data18:AOD.002"]);
+    expect(button.disabled).toBe(false);
+    button.click();
+    w.button(".rw-copy-item").click();
+    await flush();
+    expect(copied).toEqual([
+      'from rucio_widgets import RucioBrowser\n\nbrowser = RucioBrowser(selected=["data18:AOD.002"])\nbrowser',
+    ]);
+  });
+});

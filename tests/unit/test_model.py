@@ -212,6 +212,120 @@ def test_a_page_waiting_for_rows_stops_when_asked(model: BrowserModel, fake: Fak
     fake.search_gate.set()
 
 
+# --- sorting ------------------------------------------------------------------------------
+
+
+def sizes_catalogue(fake: FakeService, count: int = 250) -> None:
+    """``count`` datasets whose sizes are not in name order, and a container (no size)."""
+    for i in range(count):
+        fake.add_dataset(f"mc20:mc20.{i:03d}.sample", 1, size=(i * 37) % count + 1)
+    fake.add_container("mc20:mc20.zzz.sample", [])
+
+
+def test_sort_orders_a_snapshot_of_the_loaded_rows_and_reads_no_further(
+    model: BrowserModel, fake: FakeService
+) -> None:
+    sizes_catalogue(fake)
+    model.search("mc20:mc20.*.sample")
+    listing = model.searcher.results
+    assert listing is not None and len(listing.rows) == PAGE_SIZE
+    state = model.sort("bytes")
+    assert state == {"by": "bytes", "descending": False, "rows": PAGE_SIZE, "more": None}
+    assert model.state.results_state == {
+        "generation": 1,
+        "loaded": PAGE_SIZE,
+        "complete": False,
+        "sort": state,
+    }
+    sizes = [r.bytes for r in model.results]
+    assert len(sizes) == PAGE_SIZE and sizes == sorted(sizes)
+    # Page offsets refer to the snapshot; beyond it nothing is read.
+    page = model.request_page("results", 10, 20).result(5)
+    assert [r["bytes"] for r in page["rows"]] == sizes[10:30]
+    beyond = model.request_page("results", PAGE_SIZE, PAGE_SIZE).result(5)
+    assert beyond["rows"] == [] and beyond["complete"] is False and beyond["total"] is None
+    time.sleep(0.05)
+    assert len(listing.rows) == PAGE_SIZE  # sorting loaded nothing behind the user's back
+
+    model.sort("bytes", descending=True)
+    assert [r.bytes for r in model.results] == sizes[::-1]
+    # Back to Rucio's order: pages follow the listing again.
+    assert model.sort(None) is None
+    assert "sort" not in model.state.results_state
+    page = model.request_page("results", 0, 3).result(5)
+    assert [r["did"] for r in page["rows"]] == [f"mc20:mc20.{i:03d}.sample" for i in range(3)]
+
+
+def test_load_more_adds_its_rows_to_the_sort_and_unknown_sizes_go_last(
+    model: BrowserModel, fake: FakeService
+) -> None:
+    sizes_catalogue(fake)
+    model.search("mc20:mc20.*.sample")
+    model.sort("bytes", descending=True)
+    everything = model.load_more(1000)
+    assert len(everything) == 251
+    assert everything[-1].did == "mc20:mc20.zzz.sample"  # no size: last, in both directions
+    sizes = [r.bytes for r in everything[:-1]]
+    assert sizes == sorted(sizes, reverse=True)
+    assert model.state.results_state["sort"] == {
+        "by": "bytes",
+        "descending": True,
+        "rows": 251,
+        "more": 0,
+    }
+    assert model.state.results_state["complete"] is True
+    last = model.request_page("results", 250, 10).result(5)
+    assert [r["did"] for r in last["rows"]] == ["mc20:mc20.zzz.sample"]
+    assert last["complete"] is True and last["total"] == 251
+
+
+def test_load_more_from_the_view_sorts_again_once_its_rows_are_in(
+    model: BrowserModel, fake: FakeService
+) -> None:
+    sizes_catalogue(fake)
+    model.search("mc20:mc20.*.sample")
+    model.sort("name", descending=True)
+    model.load_more(50, wait=False)
+    state = wait_until(lambda: model.state.results_state["sort"]["rows"] == 150 or None)
+    assert state
+    names = [r.did for r in model.results]
+    assert len(names) == 150 and names == sorted(names, reverse=True)
+
+
+def test_a_new_search_ends_the_sort_and_bad_sorts_say_why(
+    model: BrowserModel, fake: FakeService
+) -> None:
+    with pytest.raises(InvalidQueryError, match="search first"):
+        model.sort("name")
+    sizes_catalogue(fake, 5)
+    model.search("mc20:mc20.*.sample")
+    model.sort("length")
+    with pytest.raises(InvalidQueryError, match="cannot be sorted by `size`") as raised:
+        model.sort("size")
+    assert "bytes" in raised.value.hint
+    model.search("mc20:mc20.00*.sample")
+    assert "sort" not in model.state.results_state and model.sort_state is None
+
+
+def test_sorted_rows_by_name_size_and_files() -> None:
+    from rucio_widgets.model.listings import sorted_rows
+    from rucio_widgets.service import DIDRow
+
+    rows = [
+        DIDRow("b", "x.2", "DATASET", 10, 3),
+        DIDRow("a", "x.2", "DATASET", None, None),
+        DIDRow("a", "x.1", "DATASET", 10, 1),
+        DIDRow("a", "x.3", "FILE", 5, None),
+    ]
+    dids = lambda rs: [r.did for r in rs]  # noqa: E731
+    assert dids(sorted_rows(rows, "name")) == ["a:x.1", "a:x.2", "b:x.2", "a:x.3"]
+    assert dids(sorted_rows(rows, "name", True)) == ["a:x.3", "b:x.2", "a:x.2", "a:x.1"]
+    # Equal sizes keep name order; unknown ones go last, both ways.
+    assert dids(sorted_rows(rows, "bytes")) == ["a:x.3", "a:x.1", "b:x.2", "a:x.2"]
+    assert dids(sorted_rows(rows, "bytes", True)) == ["a:x.1", "b:x.2", "a:x.3", "a:x.2"]
+    assert dids(sorted_rows(rows, "length", True)) == ["b:x.2", "a:x.1", "a:x.2", "a:x.3"]
+
+
 # --- selection -> paths -----------------------------------------------------------------------
 
 
@@ -238,6 +352,24 @@ def test_selection_resolves_paths_in_bulk_through_the_mount(
     assert set(caught.value.missing) == {"data18:elsewhere.f0000", "data18:elsewhere.f0001"}
     assert len(model.paths) == 250  # what was there is kept
     assert fake.calls["file_rows"] == 2  # the first dataset's files are not listed again
+
+
+def test_local_paths_of_a_did_or_of_the_selection_for_the_copy_menu(
+    model: BrowserModel, fake: FakeService
+) -> None:
+    files = fake.add_dataset("data18:half", 3, on=[SOURCE])
+    fake.place(files[0], DEST)
+    mount = fake.mounts[DEST] / "data18"
+    assert model.local_paths("data18:half") == {
+        "paths": [str(mount / "half.f0000")],
+        "missing": 2,
+    }
+    assert model.local_paths(files[0]) == {"paths": [str(mount / "half.f0000")], "missing": 0}
+    assert model.local_paths() == {"paths": [], "missing": 0}  # nothing selected
+    model.set_selected([files[0], files[1]])
+    assert model.local_paths() == {"paths": [str(mount / "half.f0000")], "missing": 1}
+    with pytest.raises(NotFoundError):
+        model.local_paths("data18:gone")
 
 
 def test_selecting_a_missing_did_says_so(model: BrowserModel, events: Events) -> None:

@@ -300,3 +300,106 @@ def test_a_read_only_browser_refuses_rule_actions(fake: FakeService, view: Any) 
         assert fake.calls["delete_rule"] == 0
     finally:
         widget.close()
+
+
+def test_a_sort_request_replies_with_the_sort_and_pages_follow_it(
+    widget: RucioBrowser, fake: FakeService
+) -> None:
+    for i, size in enumerate((30, 10, 20)):
+        fake.add_dataset(f"mc20:s.{i}", 1, size=size)
+    widget.search("mc20:s.*", did_type="dataset")
+    comm = comm_of(widget)
+    reply = comm.request({"type": "sort", "by": "bytes", "descending": True})
+    state = {"by": "bytes", "descending": True, "rows": 3, "more": 0}
+    assert reply == {"type": "sort", "request_id": reply["request_id"], "sort": state}
+    assert widget.results_state["sort"] == state
+    assert comm.states[-1]["results_state"]["sort"] == state  # synced to the view
+    page = comm.request({"type": "page", "source": "results", "offset": 0, "limit": 10})
+    assert [r["did"] for r in page["rows"]] == ["mc20:s.0", "mc20:s.2", "mc20:s.1"]
+    bad = comm.request({"type": "sort", "by": "colour", "descending": False})
+    assert bad["error"]["kind"] == "InvalidQueryError"
+    assert widget.error["message"] == "Results cannot be sorted by `colour`."
+    back = comm.request({"type": "sort", "by": None, "descending": False})
+    assert back["sort"] is None and "sort" not in widget.results_state
+
+
+def test_browser_sort_returns_the_loaded_rows_in_order(
+    widget: RucioBrowser, fake: FakeService
+) -> None:
+    for i, files in enumerate((2, 5, 1)):
+        fake.add_dataset(f"mc20:n.{i}", files)
+    widget.search("mc20:n.*", did_type="dataset")
+    assert [r.files for r in widget.sort("length")] == [1, 2, 5]
+    assert [r.did for r in widget.sort(by="name", descending=True)] == [
+        "mc20:n.2",
+        "mc20:n.1",
+        "mc20:n.0",
+    ]
+    assert [r.did for r in widget.results] == ["mc20:n.2", "mc20:n.1", "mc20:n.0"]
+    with pytest.raises(InvalidQueryError, match="cannot be sorted"):
+        widget.sort("files")
+    assert widget.error["kind"] == "InvalidQueryError"
+
+
+def test_local_paths_request_answers_in_place(widget: RucioBrowser, fake: FakeService) -> None:
+    fake.place("data18:ds.f0001", DEST)
+    comm = comm_of(widget)
+    reply = comm.request({"type": "local_paths", "did": "data18:ds"})
+    assert reply == {
+        "type": "local_paths",
+        "request_id": reply["request_id"],
+        "paths": [str(fake.mounts[DEST] / "data18" / "ds.f0001")],
+        "missing": 2,
+    }
+    widget.selected = ["data18:ds.f0001"]
+    selection = comm.request({"type": "local_paths"})
+    assert selection["paths"] == reply["paths"] and selection["missing"] == 0
+    gone = comm.request({"type": "local_paths", "did": "data18:gone"})
+    assert gone["error"]["kind"] == "NotFoundError"
+    assert widget.error == {}  # the menu says it, not the banner
+
+
+def test_sidecar_without_the_package_points_to_the_docked_view(
+    widget: RucioBrowser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    from rucio_widgets import SidecarUnavailableError
+
+    monkeypatch.setitem(sys.modules, "sidecar", None)  # import sidecar raises ImportError
+    with pytest.raises(SidecarUnavailableError, match="not installed") as raised:
+        widget.sidecar()
+    assert "Create New View for Cell Output" in raised.value.hint
+    assert widget.error["kind"] == "SidecarUnavailableError"  # the panel says it too
+
+
+def test_sidecar_shows_the_panel_in_one(
+    widget: RucioBrowser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+    import types
+
+    import IPython.display
+
+    made: list[Any] = []
+    shown: list[tuple[Any, bool]] = []
+
+    class Sidecar:
+        def __init__(self, title: str, anchor: str) -> None:
+            self.title, self.anchor, self.inside = title, anchor, False
+            made.append(self)
+
+        def __enter__(self) -> Sidecar:
+            self.inside = True
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.inside = False
+
+    module = types.ModuleType("sidecar")
+    module.Sidecar = Sidecar  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "sidecar", module)
+    monkeypatch.setattr(IPython.display, "display", lambda obj: shown.append((obj, made[0].inside)))
+    side = widget.sidecar(title="Data")
+    assert side is made[0] and side.title == "Data" and side.anchor == "split-right"
+    assert shown == [(widget, True)]  # displayed inside the sidecar

@@ -1,14 +1,16 @@
 // The results tree on its own, with a fake rpc: paging, the virtual list, keyboard, clicks.
 
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { tailStart } from "../../../js/dom.js";
 import { ROW_HEIGHT } from "../../../js/parts/rows.js";
-import { Tree } from "../../../js/parts/tree.js";
+import { MIN_NAME_WIDTH, NARROW_WIDTH, Tree, sortNote } from "../../../js/parts/tree.js";
 import { PAGE_SIZE } from "../../../js/protocol.js";
 import { createFakeRpc, row } from "../fake-model.js";
 import { press, query } from "../helpers.js";
 
 /** @typedef {import("../fake-model.js").FakeCall} FakeCall */
 /** @typedef {import("../../../js/protocol.js").Row} Row */
+/** @typedef {import("../../../js/protocol.js").SortState} SortState */
 
 /** @type {Array<() => void>} */
 const cleanups = [];
@@ -25,6 +27,7 @@ function setup() {
     onCancelDownload: vi.fn(),
     onCount: vi.fn(),
     onError: vi.fn(),
+    onMenu: vi.fn(),
   };
   const tree = new Tree({ uid: "t", rpc, ...cb });
   document.body.append(tree.el);
@@ -232,5 +235,162 @@ describe("Tree", () => {
     const call = t.rpc.last("page");
     t.tree.destroy();
     expect(call.cancelled).toBe(true);
+  });
+});
+
+describe("Long names and the columns", () => {
+  const LONG = "data18:data18_13TeV.00348885.physics_Main.DAOD_PHYS.r13286_p4910";
+
+  it("splits a long name into a shrinking head and a tail that keeps its end", async () => {
+    const t = setup();
+    t.tree.update({ results: { generation: 1, loaded: 2, complete: true } });
+    await t.answerPages(2, (i) => (i === 0 ? row(LONG, "DATASET") : row("s:short.1", "FILE")));
+    const name = t.$(`.rw-row[data-did="${LONG}"] .rw-name`);
+    expect(name.querySelector(".rw-name-tail")?.textContent).toBe("r13286_p4910");
+    expect(name.querySelector(".rw-name-head .rw-did-scope")?.textContent).toBe("data18:");
+    // Head and tail together are the whole DID (copying the text copies the name).
+    expect(name.textContent).toBe(LONG);
+    expect(name.title.split("\n")[0]).toBe(LONG);
+    // A short name is not split.
+    const short = t.$('.rw-row[data-did="s:short.1"] .rw-name');
+    expect(short.querySelector(".rw-name-tail")).toBeNull();
+    expect(short.textContent).toBe("s:short.1");
+  });
+
+  it("cuts tails at a separator, and keeps at least 12 characters", () => {
+    const cases = {
+      "mc20:mc20_13TeV.410470.PhPy8EG_A14_ttbar_hdamp258p75_nonallhad.deriv.DAOD_PHYS.e6337_s3681_r13167_p5855":
+        "r13167_p5855",
+      "cms:TTToSemiLeptonic_TuneCP5_13TeV-powheg-pythia8.RunIISummer20UL18NanoAODv9-106X_upgrade2018_realistic_v16_L1v1-v1.NANOAODSIM":
+        "v1.NANOAODSIM",
+      "s:abcdefghijklmnopqrstuvwxyz0123456789": "uvwxyz0123456789",
+    };
+    for (const [did, tail] of Object.entries(cases)) {
+      expect(did.slice(tailStart(did))).toBe(tail);
+      expect(tail.length).toBeGreaterThanOrEqual(12);
+    }
+    expect(tailStart("scope:a.short.name")).toBe("scope:a.short.name".length);
+  });
+
+  it("folds the size and files columns away below 700 px", () => {
+    const t = setup();
+    t.tree.applyWidth(600);
+    expect(t.tree.el.classList.contains("rw-narrow")).toBe(true);
+    t.tree.applyWidth(NARROW_WIDTH);
+    expect(t.tree.el.classList.contains("rw-narrow")).toBe(false);
+    t.tree.applyWidth(0); // not laid out (hidden): nothing folds
+    expect(t.tree.el.classList.contains("rw-narrow")).toBe(false);
+  });
+
+  it("resizes the name column by dragging its heading's handle, within the listing", () => {
+    const t = setup();
+    t.tree.applyWidth(1000);
+    const handle = t.$(".rw-col-resize");
+    const style = t.tree.el.style;
+    expect(style.getPropertyValue("--rw-name-col")).toBe("");
+    t.tree.setNameWidth(400);
+    handle.dispatchEvent(new PointerEvent("pointerdown", { clientX: 500, button: 0, bubbles: true }));
+    document.dispatchEvent(new PointerEvent("pointermove", { clientX: 400 }));
+    expect(style.getPropertyValue("--rw-name-col")).toBe("300px");
+    expect(style.getPropertyValue("--rw-badge-col")).toBe("minmax(128px, 1fr)");
+    expect(handle.getAttribute("aria-valuenow")).toBe("300");
+    // Never wider than the room the other columns leave, never narrower than the minimum.
+    document.dispatchEvent(new PointerEvent("pointermove", { clientX: 5000 }));
+    const widest = Number.parseInt(style.getPropertyValue("--rw-name-col"), 10);
+    expect(widest).toBeLessThan(1000 - 300);
+    document.dispatchEvent(new PointerEvent("pointermove", { clientX: -5000 }));
+    expect(style.getPropertyValue("--rw-name-col")).toBe(`${MIN_NAME_WIDTH}px`);
+    document.dispatchEvent(new PointerEvent("pointerup", {}));
+    // After the drag, moving the pointer changes nothing.
+    document.dispatchEvent(new PointerEvent("pointermove", { clientX: 450 }));
+    expect(style.getPropertyValue("--rw-name-col")).toBe(`${MIN_NAME_WIDTH}px`);
+
+    press(handle, "ArrowRight");
+    expect(style.getPropertyValue("--rw-name-col")).toBe(`${MIN_NAME_WIDTH + 16}px`);
+    handle.dispatchEvent(new MouseEvent("dblclick", { bubbles: true }));
+    expect(style.getPropertyValue("--rw-name-col")).toBe("");
+    expect(t.tree.nameWidth).toBeNull();
+  });
+});
+
+describe("Sorting by a column heading", () => {
+  it("asks Python to sort: ascending, then descending, then Rucio's order", async () => {
+    const t = setup();
+    t.tree.update({ results: { generation: 1, loaded: 3, complete: true } });
+    await t.answerPages(3, make);
+    const heading = t.button('.rw-sort[data-sort-by="bytes"]');
+    expect(heading.getAttribute("aria-pressed")).toBe("false");
+    heading.click();
+    expect(t.rpc.last("sort").payload).toEqual({ by: "bytes", descending: false });
+    /** @type {SortState} */
+    const sort = { by: "bytes", descending: false, rows: 3, more: 0 };
+    t.tree.update({ results: { generation: 1, loaded: 3, complete: true, sort } });
+    expect(heading.dataset.sort).toBe("ascending");
+    expect(heading.getAttribute("aria-pressed")).toBe("true");
+    heading.click();
+    expect(t.rpc.last("sort").payload).toEqual({ by: "bytes", descending: true });
+    t.tree.update({
+      results: { generation: 1, loaded: 3, complete: true, sort: { ...sort, descending: true } },
+    });
+    expect(heading.dataset.sort).toBe("descending");
+    heading.click();
+    expect(t.rpc.last("sort").payload).toEqual({ by: null, descending: false });
+    // Another column starts over, ascending.
+    t.button('.rw-sort[data-sort-by="name"]').click();
+    expect(t.rpc.last("sort").payload).toEqual({ by: "name", descending: false });
+  });
+
+  it("reloads the rows in view from the sorted snapshot, and says what the sort covers", async () => {
+    const t = setup();
+    t.tree.update({ results: { generation: 1, loaded: 1000, complete: false } });
+    await t.answerPages(1000, make, false);
+    t.scroller.scrollTop = 5000;
+    t.scroller.dispatchEvent(new Event("scroll"));
+    const before = t.rpc.of("page").filter((c) => !c.settled);
+    /** @type {SortState} */
+    const sort = { by: "bytes", descending: true, rows: 1000, more: null };
+    t.tree.update({ results: { generation: 1, loaded: 1000, complete: false, sort } });
+    for (const call of before) expect(call.cancelled).toBe(true);
+    // A new order starts at the top, with the pages asked for again.
+    expect(t.scroller.scrollTop).toBe(0);
+    expect(t.rpc.last("page").payload).toEqual({ source: "results", offset: 0, limit: PAGE_SIZE });
+    expect(t.maybeRow("mc20:file.000000")).toBeNull(); // old rows are gone until the reply
+    await t.answerPages(1000, (i) => make(999 - i), false);
+    expect(t.$('.rw-item[data-index="0"]').dataset.did).toBe("mc20:file.000999");
+    const note = t.$(".rw-sort-note");
+    expect(note.hidden).toBe(false);
+    expect(t.$(".rw-sort-text").textContent).toBe(
+      "Sorted 1,000 loaded rows by size, largest first; more may exist.",
+    );
+    t.tree.update({
+      results: { generation: 1, loaded: 1000, complete: false, sort: { ...sort, more: 40000 } },
+    });
+    expect(t.$(".rw-sort-text").textContent).toBe(
+      "Sorted 1,000 loaded rows by size, largest first; 40,000 more not loaded.",
+    );
+    t.button(".rw-sort-clear").click();
+    expect(t.rpc.last("sort").payload).toEqual({ by: null, descending: false });
+    // A new search ends the sort.
+    t.tree.update({ results: { generation: 2, loaded: 0, complete: false } });
+    expect(note.hidden).toBe(true);
+    expect(t.$(".rw-sort-text").textContent).toBe("");
+  });
+
+  it("shows a failed sort to the view", async () => {
+    const t = setup();
+    t.tree.update({ results: { generation: 1, loaded: 1, complete: true } });
+    t.button('.rw-sort[data-sort-by="name"]').click();
+    const error = { message: "Nothing to sort: search first.", hint: "", kind: "InvalidQueryError" };
+    await t.rpc.answer(t.rpc.last("sort"), { error });
+    expect(t.cb.onError).toHaveBeenCalledWith(error);
+  });
+
+  it("words the note for complete and partial sorts", () => {
+    expect(sortNote({ by: "name", descending: false, rows: 3, more: 0 })).toBe(
+      "Sorted all 3 rows by name, A to Z.",
+    );
+    expect(sortNote({ by: "length", descending: true, rows: 1, more: null })).toBe(
+      "Sorted 1 loaded row by files, most first; more may exist.",
+    );
   });
 });
