@@ -74,7 +74,11 @@ def test_users_may_not_change_rules_under_the_generic_policy(
         browser.extend_rule(stuck.id, 30)
     assert "administrators" in caught.value.hint
     bobs = sandbox.client("bob")
-    (waiting,) = [r for r in bobs.list_account_rules("bob") if r["state"] == "WAITING_APPROVAL"]
+    (waiting,) = [
+        r
+        for r in bobs.list_account_rules("bob")
+        if r["state"] == "WAITING_APPROVAL" and r["name"] == APPROVAL_DATASET[1]
+    ]
     with pytest.raises(PermissionDeniedError, match="Rucio refused to delete"):
         browser.delete_rule(waiting["id"])
 
@@ -115,7 +119,7 @@ def test_quotas_and_asking_for_approval_over_quota(sandbox: SandboxSession, clos
     answer = bob.model.check_quota([big], None)
     assert answer["fits"] is False and "Ask for approval" in answer["note"]
     assert answer["quotas"][0]["rse"] == DESTINATION_RSE and answer["bytes"]
-    (waiting,) = [r for r in bob.rules("WAITING_APPROVAL")]
+    (waiting,) = [r for r in bob.rules("WAITING_APPROVAL") if r.did == ":".join(APPROVAL_DATASET)]
     assert waiting.did == ":".join(APPROVAL_DATASET) and "thesis" in (waiting.comment or "")
     bob.make_available(big, ask_approval=True, comment="for the ttbar cross-check")
     states = {r.did: r.state for r in bob.rules()}
