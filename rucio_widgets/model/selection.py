@@ -59,6 +59,8 @@ class Selection:
         self._lock = threading.RLock()
         self._files_of: dict[str, list[DIDRow]] = {}
         self._datasets_of: dict[str, list[DIDRow]] = {}
+        #: Collections answered from the path cache so far (benchmarks, tests).
+        self.warm_answers = 0
         self._generation = 0
         self._resolved = threading.Event()
         self._resolved.set()
@@ -219,6 +221,7 @@ class Selection:
         self._files_of[row.did] = entry.files
         self.index.add(entry.files)
         self.paths.seed(dict(entry.paths))
+        self.warm_answers += 1
         return True
 
     def _refresh_warm(self, rows: Sequence[DIDRow], generation: int) -> None:
