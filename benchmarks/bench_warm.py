@@ -183,6 +183,7 @@ def main() -> int:
 
     commit = subprocess.run(
         ["git", "-C", str(HERE.parent), "log", "-1", "--format=%h %s"],
+        check=False,
         capture_output=True,
         text=True,
     ).stdout.strip()
