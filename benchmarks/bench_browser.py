@@ -61,7 +61,6 @@ def log(message: str) -> None:
 
 # --- figures ---------------------------------------------------------------------------------
 
-
 class Figures:
     """Collected rows of the results table."""
 
@@ -69,25 +68,10 @@ class Figures:
         self.rows: list[dict[str, str]] = []
         self.notes: list[str] = []
 
-    def add(
-        self,
-        number: str,
-        what: str,
-        value: str,
-        reference: str = "",
-        ratio: str = "",
-        goal: str = "",
-        met: str = "",
-    ) -> None:
-        row = {
-            "#": number,
-            "figure": what,
-            "rucio-widgets": value,
-            "raw client": reference,
-            "ratio": ratio,
-            "goal": goal,
-            "met": met,
-        }
+    def add(self, number: str, what: str, value: str, reference: str = "", ratio: str = "",
+            goal: str = "", met: str = "") -> None:
+        row = {"#": number, "figure": what, "rucio-widgets": value, "raw client": reference,
+               "ratio": ratio, "goal": goal, "met": met}
         self.rows.append(row)
         log(" | ".join(v for v in row.values() if v))
 
@@ -131,7 +115,6 @@ def settle(seconds: float = 0.3) -> None:
 
 # --- sandbox and data ------------------------------------------------------------------------
 
-
 def ensure_bench_dids(root: Any, layout_root: Path) -> dict[str, Any]:
     """Seed BENCH_DIDS datasets in scope ``bench`` once; return how long it took (recorded
     in the sandbox folder, so later runs report the first seeding)."""
@@ -167,14 +150,8 @@ def ensure_bench_dids(root: Any, layout_root: Path) -> dict[str, Any]:
         if (start // SEED_CHUNK) % 20 == 19:
             log(f"  {start + SEED_CHUNK:,} ...")
     elapsed = now() - t0
-    recorded = {
-        "dids": BENCH_DIDS,
-        "added": added,
-        "seconds": elapsed,
-        "chunk": SEED_CHUNK,
-        "resumed": resuming,
-        "date": datetime.datetime.now().isoformat(timespec="seconds"),
-    }
+    recorded = {"dids": BENCH_DIDS, "added": added, "seconds": elapsed, "chunk": SEED_CHUNK,
+                "resumed": resuming, "date": datetime.datetime.now().isoformat(timespec="seconds")}
     marker.write_text(json.dumps(recorded) + "\n")
     return dict(recorded, reused=False)
 
@@ -183,15 +160,8 @@ def register_fake_dataset(root: Any, scope: str, files: int, rse: str) -> str:
     """A closed dataset of ``files`` registered files (no bytes anywhere) on ``rse``."""
     name = f"bench.poll.{uuid.uuid4().hex[:10]}"
     root.add_dataset(scope, name)
-    items = [
-        {
-            "scope": scope,
-            "name": f"{name}.file_{i:05d}",
-            "bytes": 1_000_000 + i,
-            "adler32": f"{i + 1:08x}",
-        }
-        for i in range(files)
-    ]
+    items = [{"scope": scope, "name": f"{name}.file_{i:05d}", "bytes": 1_000_000 + i,
+              "adler32": f"{i + 1:08x}"} for i in range(files)]
     for start in range(0, files, 1000):
         root.add_files_to_dataset(scope, name, items[start : start + 1000], rse=rse)
     root.close(scope, name)
@@ -199,7 +169,6 @@ def register_fake_dataset(root: Any, scope: str, files: int, rse: str) -> str:
 
 
 # --- browsers --------------------------------------------------------------------------------
-
 
 class Capture(BaseComm):
     """The widget's comm: records what the widget sends, when, and its JSON size, and
@@ -212,14 +181,8 @@ class Capture(BaseComm):
         kwargs.setdefault("comm_id", f"bench-{next(_request_ids)}")
         super().__init__(**kwargs)
 
-    def publish_msg(
-        self,
-        msg_type: str,
-        data: Any = None,
-        metadata: Any = None,
-        buffers: Any = None,
-        **keys: Any,
-    ) -> None:
+    def publish_msg(self, msg_type: str, data: Any = None, metadata: Any = None,
+                    buffers: Any = None, **keys: Any) -> None:
         if msg_type != "comm_msg" or not isinstance(data, dict) or data.get("method") != "custom":
             return
         message = data["content"]
@@ -235,13 +198,11 @@ class Capture(BaseComm):
     def deliver(self, content: dict[str, Any]) -> None:
         """What the view sends: a custom message, through the comm."""
         assert self._callback is not None
-        self._callback(
-            {"content": {"data": {"method": "custom", "content": content}}, "buffers": []}
-        )
+        self._callback({"content": {"data": {"method": "custom", "content": content}},
+                        "buffers": []})
 
-    def wait_for(
-        self, predicate: Callable[[dict[str, Any]], bool], timeout: float = 120
-    ) -> tuple[float, dict[str, Any], int]:
+    def wait_for(self, predicate: Callable[[dict[str, Any]], bool],
+                 timeout: float = 120) -> tuple[float, dict[str, Any], int]:
         deadline = now() + timeout
         with self.cond:
             while True:
@@ -286,10 +247,8 @@ _request_ids = itertools.count(1)
 
 def badges_of(scope: str) -> Callable[[dict[str, Any]], bool]:
     """Matches a `status` message with availability badges of rows of ``scope``."""
-    return lambda m: (
-        m.get("type") == "status"
-        and any(str(did).startswith(scope + ":") for did in m.get("updates", {}))
-    )
+    return lambda m: m.get("type") == "status" and any(
+        str(did).startswith(scope + ":") for did in m.get("updates", {}))
 
 
 class CountingClient:
@@ -329,20 +288,12 @@ def counting_client() -> CountingClient:
     from rucio_widgets.rucioclient import client_for
 
     s = load_settings()
-    return CountingClient(
-        client_for(
-            rucio_host=s.rucio_host,
-            auth_host=s.auth_host,
-            account=s.account,
-            auth_type=s.auth_type,
-            vo=s.vo,
-            ca_cert=s.ca_cert,
-        )
-    )
+    return CountingClient(client_for(rucio_host=s.rucio_host, auth_host=s.auth_host,
+                                     account=s.account, auth_type=s.auth_type, vo=s.vo,
+                                     ca_cert=s.ca_cert))
 
 
 # --- measurements ------------------------------------------------------------------------------
-
 
 def bench_page_bytes(fig: Figures) -> None:
     """4: what goes to the browser for the first results page, and the synced state then."""
@@ -350,78 +301,36 @@ def bench_page_bytes(fig: Figures) -> None:
     browser, capture = new_browser(client=counting)
     counting.reset()
     request_id = next(_request_ids)
-    capture.deliver(
-        {
-            "type": "search",
-            "request_id": next(_request_ids),
-            "query": "bench:*",
-            "did_type": "all",
-            "filters": "",
-        }
-    )
-    capture.deliver(
-        {"type": "page", "request_id": request_id, "source": "results", "offset": 0, "limit": 100}
-    )
+    capture.deliver({"type": "search", "request_id": next(_request_ids), "query": "bench:*",
+                     "did_type": "all", "filters": ""})
+    capture.deliver({"type": "page", "request_id": request_id, "source": "results",
+                     "offset": 0, "limit": 100})
     t_reply, reply, size = capture.wait_for(capture.page(request_id))
     assert len(reply["rows"]) == 100, reply
     state = browser.get_state()
     synced = {k: v for k, v in state.items() if not k.startswith("_")}
     state_size = len(json.dumps(synced))
     bundle = len(state.get("_esm", "")) + len(state.get("_css", ""))
-    fig.add(
-        "4",
-        "first results page (100 rows) as sent: `json.dumps` of the page message",
-        f"{size / 1024:.1f} KB",
-        "",
-        "",
-        "≤ 64 KB",
-        yes(size <= 64 * 1024),
-    )
-    fig.add(
-        "4",
-        "synced traits (not `_*`) at that moment, JSON",
-        f"{state_size / 1024:.1f} KB",
-        "",
-        "",
-        "≤ 64 KB",
-        yes(state_size <= 64 * 1024),
-    )
+    fig.add("4", "first results page (100 rows) as sent: `json.dumps` of the page message",
+            f"{size / 1024:.1f} KB", "", "", "≤ 64 KB", yes(size <= 64 * 1024))
+    fig.add("4", "synced traits (not `_*`) at that moment, JSON", f"{state_size / 1024:.1f} KB",
+            "", "", "≤ 64 KB", yes(state_size <= 64 * 1024))
     try:  # the availability badges of the page, sent as a delta after it
         t_status, _status, status_size = capture.wait_for(badges_of(BENCH_SCOPE), timeout=120)
-        fig.add(
-            "4",
-            "availability badges of that page (`status` message after it), JSON; "
-            "delay after the page",
-            f"{status_size / 1024:.1f} KB; {_fmt_s(t_status - t_reply)}",
-            "",
-            "",
-            "",
-            "",
-        )
+        fig.add("4", "availability badges of that page (`status` message after it), JSON; "
+                "delay after the page",
+                f"{status_size / 1024:.1f} KB; {_fmt_s(t_status - t_reply)}",
+                "", "", "", "")
     except TimeoutError:
         fig.add("4", "availability badges of that page (`status` message)", "none in 120 s")
     calls = Counter()
     for (thread, method), n in counting.snapshot().items():
         if thread != "rule":
             calls[method] += n
-    fig.add(
-        "4",
-        "Rucio client calls made to work out those badges (100 dataset rows)",
-        ", ".join(f"`{m}` x{n}" for m, n in calls.most_common()),
-        "",
-        "",
-        "",
-        "",
-    )
-    fig.add(
-        "4",
-        "front-end bundle (`_esm` + `_css`), sent once when the widget opens",
-        f"{bundle / 1024:.1f} KB",
-        "",
-        "",
-        "",
-        "",
-    )
+    fig.add("4", "Rucio client calls made to work out those badges (100 dataset rows)",
+            ", ".join(f"`{m}` x{n}" for m, n in calls.most_common()), "", "", "", "")
+    fig.add("4", "front-end bundle (`_esm` + `_css`), sent once when the widget opens",
+            f"{bundle / 1024:.1f} KB", "", "", "", "")
     browser.close()
     settle(1.0)
 
@@ -443,18 +352,14 @@ def bench_search(fig: Figures, raw: Any, reps: int) -> None:
         api, comm, plain, plain_long = [], [], [], []
         for rep in range(reps + 1):  # the first round warms connections and caches
             t0 = now()
-            first = list(
-                itertools.islice(raw.list_dids(scope, [{"name": name}], did_type="all"), 50)
-            )
+            first = list(itertools.islice(
+                raw.list_dids(scope, [{"name": name}], did_type="all"), 50))
             t_raw = now() - t0
             assert len(first) == 50, first
             settle()
             t0 = now()  # the same work as the widget's first page: 100 rows, long=True
-            first = list(
-                itertools.islice(
-                    raw.list_dids(scope, [{"name": name}], did_type="all", long=True), 100
-                )
-            )
+            first = list(itertools.islice(
+                raw.list_dids(scope, [{"name": name}], did_type="all", long=True), 100))
             t_raw_long = now() - t0
             assert len(first) == 100
             settle()
@@ -469,24 +374,10 @@ def bench_search(fig: Figures, raw: Any, reps: int) -> None:
                 capture.messages.clear()
             request_id = next(_request_ids)
             t0 = now()
-            capture.deliver(
-                {
-                    "type": "search",
-                    "request_id": next(_request_ids),
-                    "query": pattern,
-                    "did_type": "all",
-                    "filters": "",
-                }
-            )
-            capture.deliver(
-                {
-                    "type": "page",
-                    "request_id": request_id,
-                    "source": "results",
-                    "offset": 0,
-                    "limit": 100,
-                }
-            )
+            capture.deliver({"type": "search", "request_id": next(_request_ids),
+                             "query": pattern, "did_type": "all", "filters": ""})
+            capture.deliver({"type": "page", "request_id": request_id, "source": "results",
+                             "offset": 0, "limit": 100})
             t_reply, reply, _size = capture.wait_for(capture.page(request_id))
             t_comm = t_reply - t0
             assert len(reply["rows"]) == 100, reply
@@ -510,47 +401,23 @@ def bench_search(fig: Figures, raw: Any, reps: int) -> None:
         got = per_pattern[label]
         r_api = ratio_of(got["api"], got["raw"])
         r_comm = ratio_of(got["comm"], got["raw"])
-        fig.add(
-            "1",
-            f'first page, `search("{pattern}")` ({matches[label]:,} matches)',
-            secs(got["api"]),
-            secs(got["raw"]),
-            f"{r_api:.2f}x",
-            "≤ 1.2x",
-            yes(r_api <= 1.2),
-        )
-        fig.add(
-            "1",
-            f"first page via comm: search + page message, `{pattern}`",
-            secs(got["comm"]),
-            secs(got["raw"]),
-            f"{r_comm:.2f}x",
-            "≤ 1.2x",
-            yes(r_comm <= 1.2),
-        )
+        fig.add("1", f"first page, `search(\"{pattern}\")` ({matches[label]:,} matches)",
+                secs(got["api"]),
+                secs(got["raw"]), f"{r_api:.2f}x", "≤ 1.2x", yes(r_api <= 1.2))
+        fig.add("1", f"first page via comm: search + page message, `{pattern}`",
+                secs(got["comm"]), secs(got["raw"]), f"{r_comm:.2f}x", "≤ 1.2x",
+                yes(r_comm <= 1.2))
         r_same = ratio_of(got["api"], got["raw_long"])
-        fig.add(
-            "1",
-            f"...`search()` next to raw first 100 with `long=True` (the same work), `{pattern}`",
-            secs(got["api"]),
-            secs(got["raw_long"]),
-            f"{r_same:.2f}x",
-            "",
-            "",
-        )
+        fig.add("1", f"...`search()` next to raw first 100 with `long=True` (the same work), "
+                f"`{pattern}`", secs(got["api"]), secs(got["raw_long"]), f"{r_same:.2f}x", "", "")
     meds = [statistics.median(per_pattern[label]["api"]) for label, _, _ in PATTERNS]
     flat = max(meds) / min(meds)
     raw_meds = [statistics.median(per_pattern[label]["raw"]) for label, _, _ in PATTERNS]
     raw_flat = max(raw_meds) / min(raw_meds)
-    fig.add(
-        "1",
-        "flatness: slowest / fastest median over the 1k, 10k, 100k patterns",
-        f"{flat:.2f}x (`search()`: " + ", ".join(_fmt_s(m) for m in meds) + ")",
-        f"{raw_flat:.2f}x (" + ", ".join(_fmt_s(m) for m in raw_meds) + ")",
-        "",
-        "flat (≈1x)",
-        yes(flat <= 1.5),
-    )
+    fig.add("1", "flatness: slowest / fastest median over the 1k, 10k, 100k patterns",
+            f"{flat:.2f}x (`search()`: " + ", ".join(_fmt_s(m) for m in meds) + ")",
+            f"{raw_flat:.2f}x (" + ", ".join(_fmt_s(m) for m in raw_meds) + ")", "",
+            "flat (≈1x)", yes(flat <= 1.5))
 
 
 def bench_paths(fig: Figures, raw: Any, reps: int) -> None:
@@ -575,9 +442,8 @@ def bench_paths(fig: Figures, raw: Any, reps: int) -> None:
         listed = [{"scope": f["scope"], "name": f["name"]} for f in raw.list_files(scope, name)]
         count = 0
         for i in range(0, len(listed), 1000):
-            for item in raw.list_replicas(
-                listed[i : i + 1000], rse_expression=DESTINATION_RSE, sort="random"
-            ):
+            for item in raw.list_replicas(listed[i : i + 1000], rse_expression=DESTINATION_RSE,
+                                          sort="random"):
                 count += bool(item["rses"].get(DESTINATION_RSE))
         assert count == SCALE_FILES, count
         return now() - t0
@@ -597,9 +463,8 @@ def bench_paths(fig: Figures, raw: Any, reps: int) -> None:
         seen: dict[str, float] = {}
         count = [0]
 
-        def on_paths(
-            change: dict[str, Any], seen: dict[str, float] = seen, count: list[int] = count
-        ) -> None:
+        def on_paths(change: dict[str, Any], seen: dict[str, float] = seen,
+                     count: list[int] = count) -> None:
             count[0] += 1
             if len(change["new"]) >= 50 and "first50" not in seen:
                 seen["first50"] = now()
@@ -626,64 +491,24 @@ def bench_paths(fig: Figures, raw: Any, reps: int) -> None:
         first_replica.append(seen["first replica"] - t0)
 
     r = ratio_of(widget, random_sort)
-    fig.add(
-        "2",
-        "paths of the 5,000-file dataset: `select()` → `wait_paths()` (fresh browser)",
-        secs(widget),
-        secs(random_sort) + " (5 x `list_replicas`, sort=random)",
-        f"{r:.2f}x",
-        "≤ 1.2x",
-        yes(r <= 1.2),
-    )
+    fig.add("2", "paths of the 5,000-file dataset: `select()` → `wait_paths()` (fresh browser)",
+            secs(widget), secs(random_sort) + " (5 x `list_replicas`, sort=random)",
+            f"{r:.2f}x", "≤ 1.2x", yes(r <= 1.2))
     r2 = ratio_of(widget, with_files)
-    fig.add(
-        "2",
-        "same, next to raw `list_files` + 5 x `list_replicas` (the same work)",
-        secs(widget),
-        secs(with_files),
-        f"{r2:.2f}x",
-        "",
-        "",
-    )
+    fig.add("2", "same, next to raw `list_files` + 5 x `list_replicas` (the same work)",
+            secs(widget), secs(with_files), f"{r2:.2f}x", "", "")
     med50 = statistics.median(first50)
-    fig.add(
-        "2",
-        "time until the first 50 paths show in `browser.paths`",
-        secs(first50),
-        "",
-        "",
-        "< 0.5 s",
-        yes(med50 < 0.5),
-    )
-    fig.add(
-        "2",
-        "...of which: the dataset's 5,000 files listed (metadata + `files` stream) / "
-        "first replica answered",
-        secs(files_listed) + " / " + secs(first_replica),
-        "",
-        "",
-        "",
-        "",
-    )
-    fig.add(
-        "2",
-        "`paths` trait updates during one resolution",
-        f"{statistics.median(publishes):.0f}",
-        "",
-        "",
-        "",
-        "",
-    )
+    fig.add("2", "time until the first 50 paths show in `browser.paths`", secs(first50), "", "",
+            "< 0.5 s", yes(med50 < 0.5))
+    fig.add("2", "...of which: the dataset's 5,000 files listed (metadata + `files` stream) / "
+            "first replica answered", secs(files_listed) + " / " + secs(first_replica),
+            "", "", "", "")
+    fig.add("2", "`paths` trait updates during one resolution",
+            f"{statistics.median(publishes):.0f}",
+            "", "", "", "")
     r7 = ratio_of(default_sort, random_sort)
-    fig.add(
-        "7",
-        "raw 5 x `list_replicas` with the default sort (no `sort`, as the JupyterLab extension)",
-        "",
-        secs(default_sort),
-        f"{r7:.2f}x of sort=random",
-        "",
-        "",
-    )
+    fig.add("7", "raw 5 x `list_replicas` with the default sort (no `sort`, as the JupyterLab "
+            "extension)", "", secs(default_sort), f"{r7:.2f}x of sort=random", "", "")
 
 
 def instrument_resolution(service: Any, seen: dict[str, float]) -> None:
@@ -694,7 +519,6 @@ def instrument_resolution(service: Any, seen: dict[str, float]) -> None:
         def rows() -> Any:
             yield from files(scope, name)
             seen.setdefault("files listed", now())
-
         return rows()
 
     def timed_replicas(*args: Any, **kwargs: Any) -> Any:
@@ -725,17 +549,15 @@ def bench_dataset_page(fig: Figures, raw: Any, reps: int) -> None:
         done = threading.Event()
         got: dict[str, Any] = {}
 
-        def reply(
-            answer: dict[str, Any], got: dict[str, Any] = got, done: threading.Event = done
-        ) -> None:
+        def reply(answer: dict[str, Any], got: dict[str, Any] = got,
+                  done: threading.Event = done) -> None:
             got["t"] = now()
             got["answer"] = answer
             done.set()
 
         t0 = now()
         browser.model.request_page(SCALE_DATASET, 0, 100).add_done_callback(
-            lambda future: reply(future.result())
-        )
+            lambda future: reply(future.result()))
         assert done.wait(120)
         assert len(got["answer"]["rows"]) == 100, got["answer"]
         t_widget = got["t"] - t0
@@ -747,8 +569,7 @@ def bench_dataset_page(fig: Figures, raw: Any, reps: int) -> None:
         done.clear()
         t0 = now()
         browser.model.request_page(SCALE_DATASET, 0, 100).add_done_callback(
-            lambda future: reply(future.result())
-        )
+            lambda future: reply(future.result()))
         assert done.wait(120)
         t_warm = got["t"] - t0
         browser.close()
@@ -760,35 +581,15 @@ def bench_dataset_page(fig: Figures, raw: Any, reps: int) -> None:
         plain.append(t_raw)
         content.append(t_content)
     r = ratio_of(widget, plain)
-    fig.add(
-        "3",
-        "first page (100 rows) of the 5,000-file dataset: `request_page` (fresh browser)",
-        secs(widget),
-        secs(plain) + " (`list_files`, first 50)",
-        f"{r:.2f}x",
-        "≤ 1.2x",
-        yes(r <= 1.2),
-    )
-    fig.add(
-        "3",
-        "raw `list_content` first 50 (the call the widget makes)",
-        "",
-        secs(content),
-        f"{ratio_of(widget, content):.2f}x",
-        "",
-        "",
-    )
+    fig.add("3", "first page (100 rows) of the 5,000-file dataset: `request_page` (fresh browser)",
+            secs(widget), secs(plain) + " (`list_files`, first 50)", f"{r:.2f}x", "≤ 1.2x",
+            yes(r <= 1.2))
+    fig.add("3", "raw `list_content` first 50 (the call the widget makes)", "", secs(content),
+            f"{ratio_of(widget, content):.2f}x", "", "")
     r_warm = ratio_of(warm, plain)
-    fig.add(
-        "3",
-        "same, diagnostic: fresh browser whose `service.http` (httpx.Client) was built "
-        "before timing",
-        secs(warm),
-        secs(plain),
-        f"{r_warm:.2f}x",
-        "≤ 1.2x",
-        yes(r_warm <= 1.2),
-    )
+    fig.add("3", "same, diagnostic: fresh browser whose `service.http` (httpx.Client) was built "
+            "before timing", secs(warm), secs(plain), f"{r_warm:.2f}x", "≤ 1.2x",
+            yes(r_warm <= 1.2))
 
 
 def sleep_loop_gaps(duration: float) -> list[float]:
@@ -827,15 +628,8 @@ def blocking_run(load_mores: int, badges: bool) -> dict[str, Any]:
     def ask_page(offset: int) -> int:
         request_id = next(_request_ids)
         asked[request_id] = now()
-        call(
-            {
-                "type": "page",
-                "request_id": request_id,
-                "source": "results",
-                "offset": offset,
-                "limit": 100,
-            }
-        )
+        call({"type": "page", "request_id": request_id, "source": "results", "offset": offset,
+              "limit": 100})
         return request_id
 
     gaps: list[float] = []
@@ -850,10 +644,8 @@ def blocking_run(load_mores: int, badges: bool) -> dict[str, Any]:
         t = now()
         gaps.append(t - prev)
         with capture.cond:
-            replied = any(
-                m.get("type") == "page" and m.get("request_id") == request_id
-                for _, m, _ in capture.messages
-            )
+            replied = any(m.get("type") == "page" and m.get("request_id") == request_id
+                          for _, m, _ in capture.messages)
         if replied:
             if pages_asked <= load_mores:
                 call({"type": "load_more"})
@@ -869,14 +661,8 @@ def blocking_run(load_mores: int, badges: bool) -> dict[str, Any]:
         statuses = sum(1 for _, m, _ in capture.messages if m.get("type") == "status")
     browser.close()
     latencies = [replies[r] - asked[r] for r in asked if r in replies]
-    return {
-        "max": max(gaps),
-        "p99": p99(gaps),
-        "handler": max(handlers),
-        "page_latency": max(latencies),
-        "statuses": statuses,
-        "pages": len(latencies),
-    }
+    return {"max": max(gaps), "p99": p99(gaps), "handler": max(handlers),
+            "page_latency": max(latencies), "statuses": statuses, "pages": len(latencies)}
 
 
 def bench_blocking(fig: Figures, reps: int) -> None:
@@ -892,54 +678,20 @@ def bench_blocking(fig: Figures, reps: int) -> None:
                 runs[badges].append(result)
     real = runs[True]
     max_gaps = [r["max"] for r in real]
-    fig.add(
-        "5",
-        f"main thread: longest gap of a 1 ms sleep loop during `bench:*` + {load_mores} "
-        f"x (load_more + page) messages (worst run {_fmt_s(max(max_gaps))})",
-        secs(max_gaps),
-        f"idle loop, same machine: {_fmt_s(max(idle))}",
-        "",
-        "≤ 20 ms",
-        yes(statistics.median(max_gaps) <= 0.020),
-    )
-    fig.add(
-        "5",
-        "main thread: 99th percentile gap in that loop",
-        secs([r["p99"] for r in real]),
-        f"idle: {_fmt_s(p99(idle))}",
-        "",
-        "",
-        "",
-    )
-    fig.add(
-        "5",
-        "comm handler call itself (search, load_more, page): longest per run",
-        secs([r["handler"] for r in real]),
-        "",
-        "",
-        "",
-        "",
-    )
-    fig.add(
-        "5",
-        "slowest page reply in those runs (page request → reply)",
-        secs([r["page_latency"] for r in real]),
-        "",
-        "",
-        "",
-        "",
-    )
+    fig.add("5", f"main thread: longest gap of a 1 ms sleep loop during `bench:*` + {load_mores} "
+            f"x (load_more + page) messages (worst run {_fmt_s(max(max_gaps))})", secs(max_gaps),
+            f"idle loop, same machine: {_fmt_s(max(idle))}", "", "≤ 20 ms",
+            yes(statistics.median(max_gaps) <= 0.020))
+    fig.add("5", "main thread: 99th percentile gap in that loop", secs([r["p99"] for r in real]),
+            f"idle: {_fmt_s(p99(idle))}", "", "", "")
+    fig.add("5", "comm handler call itself (search, load_more, page): longest per run",
+            secs([r["handler"] for r in real]), "", "", "", "")
+    fig.add("5", "slowest page reply in those runs (page request → reply)",
+            secs([r["page_latency"] for r in real]), "", "", "", "")
     bare = runs[False]
-    fig.add(
-        "5",
-        "diagnostic, badges switched off (`statuses.annotate` stubbed): longest gap / "
-        "slowest page reply",
-        secs([r["max"] for r in bare]) + " / " + secs([r["page_latency"] for r in bare]),
-        "",
-        "",
-        "",
-        "",
-    )
+    fig.add("5", "diagnostic, badges switched off (`statuses.annotate` stubbed): longest gap / "
+            "slowest page reply", secs([r["max"] for r in bare]) + " / "
+            + secs([r["page_latency"] for r in bare]), "", "", "", "")
 
 
 def bench_make_available(fig: Figures, session: Any, root: Any, reps: int) -> None:
@@ -948,9 +700,8 @@ def bench_make_available(fig: Figures, session: Any, root: Any, reps: int) -> No
 
     to_available, call_time, server_ok, lag, failures = [], [], [], [], []
     for _rep in range(reps):
-        made = session.make_dataset(
-            files=3, rse=SOURCE_RSES[0], account="root", scope="data18", prefix="bench"
-        )
+        made = session.make_dataset(files=3, rse=SOURCE_RSES[0], account="root", scope="data18",
+                                    prefix="bench")
         browser, _capture = new_browser()
         browser.select(made.did)
         browser.model.wait_resolved(60)
@@ -961,9 +712,8 @@ def bench_make_available(fig: Figures, session: Any, root: Any, reps: int) -> No
         t_call = now() - t0
         rule_id = browser.model.requests.get(made.did).rule_id
 
-        def watch(
-            rule_id: str = rule_id, ok_at: dict[str, float] = ok_at, stop: threading.Event = stop
-        ) -> None:
+        def watch(rule_id: str = rule_id, ok_at: dict[str, float] = ok_at,
+                  stop: threading.Event = stop) -> None:
             while not stop.is_set():
                 if root.get_replication_rule(rule_id)["state"] == "OK":
                     ok_at["t"] = now()
@@ -991,54 +741,18 @@ def bench_make_available(fig: Figures, session: Any, root: Any, reps: int) -> No
         if "t" in ok_at:
             server_ok.append(ok_at["t"] - t0)
             lag.append(t_done - (ok_at["t"] - t0))
-    fig.add(
-        "6",
-        "3-file dataset on SITE_A_DATADISK: `make_available()` → `wait()` returns "
-        "(AVAILABLE, paths)",
-        secs(to_available),
-        "",
-        "",
-        "",
-        "",
-    )
+    fig.add("6", "3-file dataset on SITE_A_DATADISK: `make_available()` → `wait()` returns "
+            "(AVAILABLE, paths)", secs(to_available), "", "", "", "")
     if server_ok:
-        fig.add(
-            "6",
-            "...the rule was OK on the server after (a root client polling every 0.2 s)",
-            "",
-            secs(server_ok),
-            "",
-            "",
-            "",
-        )
-        fig.add(
-            "6",
-            "...lag from the rule OK on the server to `wait()` returning (poll backoff)",
-            secs(lag),
-            "",
-            "",
-            "",
-            "",
-        )
+        fig.add("6", "...the rule was OK on the server after (a root client polling every 0.2 s)",
+                "", secs(server_ok), "", "", "")
+        fig.add("6", "...lag from the rule OK on the server to `wait()` returning (poll backoff)",
+                secs(lag), "", "", "", "")
     if failures:
-        fig.add(
-            "6",
-            "`wait()` raised NotAvailableError although the rule went OK",
-            f"{len(failures)} of {reps}",
-            "",
-            "",
-            "never",
-            "**no**",
-        )
-    fig.add(
-        "6",
-        "`make_available()` call itself (3 files; documented as returning at once)",
-        secs(call_time),
-        "",
-        "",
-        "",
-        "",
-    )
+        fig.add("6", "`wait()` raised NotAvailableError although the rule went OK",
+                f"{len(failures)} of {reps}", "", "", "never", "**no**")
+    fig.add("6", "`make_available()` call itself (3 files; documented as returning at once)",
+            secs(call_time), "", "", "", "")
 
 
 def bench_polling(fig: Figures, root: Any, window: float = 20.0) -> None:
@@ -1068,84 +782,44 @@ def bench_polling(fig: Figures, root: Any, window: float = 20.0) -> None:
     except Exception as exc:  # cleaning up is best effort
         log(f"could not suspend rule {rule_id}: {exc}")
     poller = {m: n for (t, m), n in calls.items() if t == "rucio-widgets poller"}
-    others = {
-        f"{t}:{m}": n for (t, m), n in calls.items() if t not in ("rucio-widgets poller", "rule")
-    }
+    others = {f"{t}:{m}": n for (t, m), n in calls.items()
+              if t not in ("rucio-widgets poller", "rule")}
     rules_polled = sum(1 for (t, _m) in calls if t == "rule")
     polls = calls[("rule", rule_id)]
     per_poll = sum(poller.values()) / polls if polls else float("nan")
     final = browser.model.requests.get(did)
-    fig.add(
-        "6",
-        f"1,000-file rule in flight: Rucio client calls per poll ({polls} polls in "
-        f"{window:.0f} s; rule {final.state if final else '?'}; rules polled: {rules_polled})",
-        f"{per_poll:.2f}"
-        + (f" ({', '.join(f'`{m}` x{n}' for m, n in poller.items())})" if poller else ""),
-        "",
-        "",
-        "1 per rule",
-        yes(per_poll == rules_polled),
-    )
-    fig.add(
-        "6",
-        "...other calls in that window (other threads)",
-        ", ".join(f"{k} x{v}" for k, v in others.items()) or "none",
-        "",
-        "",
-        "",
-        "",
-    )
-    fig.add(
-        "6",
-        "`make_available()` call itself for the 1,000-file dataset (rule creation)",
-        _fmt_s(t_call),
-        "",
-        "",
-        "",
-        "",
-    )
-    log(
-        f"  states seen: {Counter(states)}; status messages: "
-        f"{sum(1 for _, m, _ in capture.messages if m.get('type') == 'status')}"
-    )
+    fig.add("6", f"1,000-file rule in flight: Rucio client calls per poll ({polls} polls in "
+            f"{window:.0f} s; rule {final.state if final else '?'}; rules polled: {rules_polled})",
+            f"{per_poll:.2f}" + (f" ({', '.join(f'`{m}` x{n}' for m, n in poller.items())})"
+                                 if poller else ""),
+            "", "", "1 per rule", yes(per_poll == rules_polled))
+    fig.add("6", "...other calls in that window (other threads)",
+            ", ".join(f"{k} x{v}" for k, v in others.items()) or "none", "", "", "", "")
+    fig.add("6", "`make_available()` call itself for the 1,000-file dataset (rule creation)",
+            _fmt_s(t_call), "", "", "", "")
+    log(f"  states seen: {Counter(states)}; status messages: "
+        f"{sum(1 for _, m, _ in capture.messages if m.get('type') == 'status')}")
 
 
 # --- main --------------------------------------------------------------------------------------
-
 
 def _raise_interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument(
-        "--dir",
-        type=Path,
-        default=Path("/tmp/rw-bench"),
-        help="sandbox folder, reused across runs (default /tmp/rw-bench)",
-    )
-    parser.add_argument(
-        "--port",
-        type=int,
-        default=DEFAULT_PORT,
-        help=f"server port when the sandbox must be started (default {DEFAULT_PORT})",
-    )
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dir", type=Path, default=Path("/tmp/rw-bench"),
+                        help="sandbox folder, reused across runs (default /tmp/rw-bench)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT,
+                        help="server port when the sandbox must be started "
+                             f"(default {DEFAULT_PORT})")
     parser.add_argument("--keep", action="store_true", help="leave the sandbox running")
-    parser.add_argument(
-        "--reps",
-        type=int,
-        default=7,
-        help="timed repetitions per figure, after one warm-up (default 7)",
-    )
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=HERE / "RESULTS.md",
-        help="where to write the table (default benchmarks/RESULTS.md)",
-    )
+    parser.add_argument("--reps", type=int, default=7,
+                        help="timed repetitions per figure, after one warm-up (default 7)")
+    parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md",
+                        help="where to write the table (default benchmarks/RESULTS.md)")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _raise_interrupt)
 
@@ -1164,10 +838,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(sandbox, args)
     finally:
         if args.keep:
-            log(
-                f"sandbox left running ({sandbox.server_url()}); stop it with "
-                f"`python3 -m rucio_widgets.cli sandbox down --dir {sandbox.dir}`"
-            )
+            log(f"sandbox left running ({sandbox.server_url()}); stop it with "
+                f"`python3 -m rucio_widgets.cli sandbox down --dir {sandbox.dir}`")
         else:
             sandbox.down()
 
@@ -1177,20 +849,15 @@ def code_version() -> str:
     import subprocess
 
     def git(*args: str) -> str:
-        done = subprocess.run(
-            ["git", *args], cwd=HERE.parent, capture_output=True, text=True, check=False
-        )
+        done = subprocess.run(["git", *args], cwd=HERE.parent, capture_output=True, text=True,
+                              check=False)
         return done.stdout.strip()
 
     commit = git("log", "-1", "--format=%h %cI %s") or "unknown"
-    changed = [
-        line
-        for line in git("status", "--porcelain", "--", "rucio_widgets").splitlines()
-        if line.strip()
-    ]
-    return f"`{commit}`" + (
-        f", with {len(changed)} uncommitted change(s) in rucio_widgets/" if changed else ", clean"
-    )
+    changed = [line for line in git("status", "--porcelain", "--", "rucio_widgets").splitlines()
+               if line.strip()]
+    return f"`{commit}`" + (f", with {len(changed)} uncommitted change(s) in rucio_widgets/"
+                            if changed else ", clean")
 
 
 def fmt_load(load: tuple[float, float, float]) -> str:
@@ -1219,12 +886,9 @@ def run(sandbox: Sandbox, args: argparse.Namespace) -> int:
     version = code_version()  # at the start: the code that this run imports
     fig = Figures()
     seeded = ensure_bench_dids(root, sandbox.dir)
-    fig.add(
-        "1",
-        f"seeding {seeded['dids']:,} datasets in scope `bench` (`add_dids`, "
-        f"{seeded['chunk']:,} per call; once, {seeded['date']})",
-        _fmt_s(seeded["seconds"]) + (" (resumed)" if seeded.get("resumed") else ""),
-    )
+    fig.add("1", f"seeding {seeded['dids']:,} datasets in scope `bench` (`add_dids`, "
+            f"{seeded['chunk']:,} per call; once, {seeded['date']})",
+            _fmt_s(seeded["seconds"]) + (" (resumed)" if seeded.get("resumed") else ""))
     reps = args.reps
     log("4: first page bytes ...")
     bench_page_bytes(fig)
