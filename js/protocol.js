@@ -117,6 +117,8 @@ export const MSG_RULE_ACTION = "rule_action";
 
 export const MSG_QUOTAS = "quotas";
 
+export const MSG_UPLOAD = "upload";
+
 export const MSG_SORT = "sort";
 
 export const MSG_LOCAL_PATHS = "local_paths";
@@ -326,6 +328,15 @@ export const MSG_RULES_CHANGED = "rules_changed";
  */
 
 /**
+ * Upload files the kernel can read (paths or globs under its working directory) into the user's scope on upload_rse; the dataset is made if missing.
+ * @typedef {object} UploadRequest
+ * @property {"upload"} type
+ * @property {number} request_id
+ * @property {string[]} paths
+ * @property {string} [dataset] name or scope:name; absent: no dataset
+ */
+
+/**
  * Sign in: userpass sends account?, username, password; oidc a pasted token or none (try the configured token file again); x509 and x509_proxy nothing (try again).
  * @typedef {object} SignInRequest
  * @property {"sign_in"} type
@@ -512,6 +523,23 @@ export const MSG_RULES_CHANGED = "rules_changed";
  */
 
 /**
+ * What was uploaded (or found registered already with the same bytes).
+ * @typedef {object} UploadAnswer
+ * @property {string[]} dids
+ * @property {string | null} dataset scope:name of the dataset they are in
+ */
+
+/**
+ * The reply to upload.
+ * @typedef {object} UploadReply
+ * @property {string} type the request's type
+ * @property {number} request_id
+ * @property {PanelError} [error] set when the work failed or was cancelled
+ * @property {string[]} dids
+ * @property {string | null} dataset scope:name of the dataset they are in
+ */
+
+/**
  * Whether Rucio accepted the credentials.
  * @typedef {object} SignInAnswer
  * @property {boolean} ok
@@ -623,12 +651,12 @@ export const MSG_RULES_CHANGED = "rules_changed";
 
 /**
  * The request kinds and their payloads; the widget's handler table covers exactly these.
- * @typedef {{search: SearchRequest, page: PageRequest, details: DetailsRequest, load_more: LoadMoreRequest, select_all: SelectAllRequest, cancel: CancelRequest, cancel_request: CancelRequestRequest, make_available: MakeAvailableRequest, cancel_download: CancelDownloadRequest, sign_in: SignInRequest, sign_out: SignOutRequest, rules: RulesRequest, rule_action: RuleActionRequest, quotas: QuotasRequest, sort: SortRequest, local_paths: LocalPathsRequest}} Requests
+ * @typedef {{search: SearchRequest, page: PageRequest, details: DetailsRequest, load_more: LoadMoreRequest, select_all: SelectAllRequest, cancel: CancelRequest, cancel_request: CancelRequestRequest, make_available: MakeAvailableRequest, cancel_download: CancelDownloadRequest, sign_in: SignInRequest, sign_out: SignOutRequest, rules: RulesRequest, rule_action: RuleActionRequest, quotas: QuotasRequest, upload: UploadRequest, sort: SortRequest, local_paths: LocalPathsRequest}} Requests
  */
 
 /**
  * The reply each request kind gets (`Reply` alone: an acknowledgement).
- * @typedef {{search: SearchReply, page: PageReply, details: DetailsReply, load_more: Reply, select_all: Reply, cancel: Reply, cancel_request: Reply, make_available: MakeAvailableReply, cancel_download: Reply, sign_in: SignInReply, sign_out: Reply, rules: RulesReply, rule_action: RuleActionReply, quotas: QuotasReply, sort: SortReply, local_paths: LocalPathsReply}} Replies
+ * @typedef {{search: SearchReply, page: PageReply, details: DetailsReply, load_more: Reply, select_all: Reply, cancel: Reply, cancel_request: Reply, make_available: MakeAvailableReply, cancel_download: Reply, sign_in: SignInReply, sign_out: Reply, rules: RulesReply, rule_action: RuleActionReply, quotas: QuotasReply, upload: UploadReply, sort: SortReply, local_paths: LocalPathsReply}} Replies
  */
 
 /**

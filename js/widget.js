@@ -16,6 +16,7 @@ import { SignInForm } from "./parts/signin.js";
 import { StatusBar } from "./parts/statusbar.js";
 import { Toolbar } from "./parts/toolbar.js";
 import { Tree } from "./parts/tree.js";
+import { UploadPanel } from "./parts/upload.js";
 import { MSG_RULES_CHANGED, MSG_STATUS } from "./protocol.js";
 import { Rpc, isCancelled } from "./rpc.js";
 
@@ -75,8 +76,10 @@ function renderView({ model, el }, shared) {
       if (!open) tree.focus();
     },
   });
+  const upload = new UploadPanel({ uid, rpc, onShow: (did) => showInBrowser(did) });
   const toolbar = new Toolbar({
     rulesToggle: rules.toggle,
+    uploadToggle: upload.toggle,
     filtersId: `${uid}-filters`,
     onSearch: () => search(),
     onInstance: (name) => write("instance", name),
@@ -134,8 +137,9 @@ function renderView({ model, el }, shared) {
     details,
     status,
     copyMenu,
+    upload,
   ];
-  const results = h("div", { class: "rw-results" }, selectionBar.el, options.el, tree.el);
+  const results = h("div", { class: "rw-results" }, upload.el, selectionBar.el, options.el, tree.el);
 
   const root = h(
     "div",
@@ -201,7 +205,7 @@ function renderView({ model, el }, shared) {
   function syncSignedOut() {
     const signedOut = signIn.shown;
     root.classList.toggle("rw-signed-out", signedOut);
-    for (const part of [toolbar, selectionBar, tree, rules, status]) part.update({ signedOut });
+    for (const part of [toolbar, selectionBar, tree, rules, status, upload]) part.update({ signedOut });
   }
   function syncSelected() {
     const list = strings("selected");
@@ -243,6 +247,7 @@ function renderView({ model, el }, shared) {
       // A read-only browser (shared dashboards) offers nothing that writes.
       root.classList.toggle("rw-read-only", !!dict("info").read_only);
       rules.update({ readOnly: !!dict("info").read_only });
+      upload.update({ readOnly: !!dict("info").read_only });
       options.update({ info: dict("info") });
       status.update({ info: dict("info") });
     },

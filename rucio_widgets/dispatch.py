@@ -216,6 +216,29 @@ def _quotas(call: Call) -> Future[Any]:
     return call.model.workers.run(call.model.check_quota, dids, call.text("rse_expression") or None)
 
 
+def _upload(call: Call) -> Future[Any]:
+    paths = [str(p) for p in call.content.get("paths") or [] if str(p).strip()]
+    if not paths:
+        raise InvalidQueryError("Nothing to upload.", "Type a path or a glob such as `out/*.root`.")
+    dataset = call.text("dataset").strip() or None
+    model = call.model
+    future = model.start_upload(paths, dataset=dataset)
+    answer: Future[Any] = Future()
+
+    def done(finished: Future[list[str]]) -> None:
+        error = finished.exception()
+        if error is not None:
+            answer.set_exception(error)
+            return
+        dids = finished.result()
+        scope = dids[0].split(":", 1)[0] if dids else ""
+        named = dataset if dataset is None or ":" in dataset else f"{scope}:{dataset}"
+        answer.set_result({"dids": dids, "dataset": named})
+
+    future.add_done_callback(done)
+    return answer
+
+
 #: Request kind -> handler. Covers exactly protocol.REQUESTS (a test checks it).
 HANDLERS: dict[str, Handler] = {
     protocol.MSG_SEARCH: Handler(_search),
@@ -232,6 +255,7 @@ HANDLERS: dict[str, Handler] = {
     protocol.MSG_RULES: Handler(_rules, inline_errors=True),
     protocol.MSG_RULE_ACTION: Handler(_rule_action, inline_errors=True),
     protocol.MSG_QUOTAS: Handler(_quotas, inline_errors=True),
+    protocol.MSG_UPLOAD: Handler(_upload, writes=True, inline_errors=True),
     protocol.MSG_SORT: Handler(_sort),
     protocol.MSG_LOCAL_PATHS: Handler(_local_paths, inline_errors=True),
 }

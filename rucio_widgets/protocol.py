@@ -118,6 +118,7 @@ MSG_SIGN_OUT = "sign_out"
 MSG_RULES = "rules"
 MSG_RULE_ACTION = "rule_action"
 MSG_QUOTAS = "quotas"
+MSG_UPLOAD = "upload"
 MSG_SORT = "sort"
 MSG_LOCAL_PATHS = "local_paths"
 
@@ -336,6 +337,16 @@ class QuotasRequest(TypedDict):
     rse_expression: NotRequired[str]
 
 
+class UploadRequest(TypedDict):
+    """Upload files the kernel can read (paths or globs under its working directory) into
+    the user's scope on upload_rse; the dataset is made if missing."""
+
+    type: Literal["upload"]
+    request_id: int
+    paths: list[str]
+    dataset: NotRequired[str]  # name or scope:name; absent: no dataset
+
+
 class SignInRequest(TypedDict):
     """Sign in: userpass sends account?, username, password; oidc a pasted token or none
     (try the configured token file again); x509 and x509_proxy nothing (try again)."""
@@ -477,6 +488,17 @@ class QuotasReply(Reply, QuotasAnswer):
     """The reply to quotas."""
 
 
+class UploadAnswer(TypedDict):
+    """What was uploaded (or found registered already with the same bytes)."""
+
+    dids: list[str]
+    dataset: str | None  # scope:name of the dataset they are in
+
+
+class UploadReply(Reply, UploadAnswer):
+    """The reply to upload."""
+
+
 class SignInAnswer(TypedDict):
     """Whether Rucio accepted the credentials."""
 
@@ -589,6 +611,7 @@ REQUESTS = {
     MSG_RULES: RulesRequest,
     MSG_RULE_ACTION: RuleActionRequest,
     MSG_QUOTAS: QuotasRequest,
+    MSG_UPLOAD: UploadRequest,
     MSG_SORT: SortRequest,
     MSG_LOCAL_PATHS: LocalPathsRequest,
 }
@@ -609,6 +632,7 @@ REPLIES = {
     MSG_RULES: RulesReply,
     MSG_RULE_ACTION: RuleActionReply,
     MSG_QUOTAS: QuotasReply,
+    MSG_UPLOAD: UploadReply,
     MSG_SORT: SortReply,
     MSG_LOCAL_PATHS: LocalPathsReply,
 }

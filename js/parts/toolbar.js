@@ -27,8 +27,9 @@ export class Toolbar {
    * @param {(name: string) => void} opts.onInstance another instance was picked
    * @param {() => void} opts.onToggleFilters
    * @param {HTMLElement} [opts.rulesToggle] the Rules pane's toggle, shown last
+   * @param {HTMLElement} [opts.uploadToggle] the Upload panel's toggle, after it
    */
-  constructor({ filtersId, onSearch, onInstance, onToggleFilters, rulesToggle }) {
+  constructor({ filtersId, onSearch, onInstance, onToggleFilters, rulesToggle, uploadToggle }) {
     this.onSearch = onSearch;
     /** @type {string} the `instance` trait */
     this.instance = "";
@@ -89,6 +90,7 @@ export class Toolbar {
       this.searchButton,
       this.filtersToggle,
       rulesToggle,
+      uploadToggle,
     );
   }
 

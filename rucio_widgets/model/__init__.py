@@ -365,6 +365,37 @@ class BrowserModel:
         return self.rules_desk.fit(expression, self.service.rses(expression), size)
 
     # --- uploads --------------------------------------------------------------------------
+    def start_upload(
+        self,
+        paths: Sequence[str | os.PathLike[str]],
+        *,
+        dataset: str | None = None,
+        scope: str | None = None,
+        rse: str | None = None,
+        lifetime_days: int | None = None,
+    ) -> Future[list[str]]:
+        """Upload local files (paths or globs) into ``dataset`` on a worker; the Future
+        holds their DIDs. The busy label counts the files as they go."""
+        self.refuse_writes("upload")
+        token = self.store.begin("Uploading…")
+
+        def progress(done: int, total: int) -> None:
+            self.store.relabel(token, f"Uploading {done} of {total} files…")
+
+        future = self.workers.run(
+            partial(
+                self.uploads.upload,
+                paths,
+                dataset=dataset,
+                scope=scope,
+                rse=rse,
+                lifetime_days=lifetime_days,
+                on_progress=progress,
+            )
+        )
+        future.add_done_callback(lambda _: self.store.end(token))
+        return future
+
     def upload(
         self,
         paths: Sequence[str | os.PathLike[str]],
@@ -376,27 +407,10 @@ class BrowserModel:
         timeout: float | None = None,
     ) -> list[str]:
         """Upload local files (paths or globs) into ``dataset``; their DIDs."""
-        self.refuse_writes("upload")
-        token = self.store.begin("Uploading…")
-
-        def progress(done: int, total: int) -> None:
-            self.store.relabel(token, f"Uploading {done} of {total} files…")
-
-        try:
-            future = self.workers.run(
-                partial(
-                    self.uploads.upload,
-                    paths,
-                    dataset=dataset,
-                    scope=scope,
-                    rse=rse,
-                    lifetime_days=lifetime_days,
-                    on_progress=progress,
-                )
-            )
-            return self._finish(future, timeout, "the upload")
-        finally:
-            self.store.end(token)
+        future = self.start_upload(
+            paths, dataset=dataset, scope=scope, rse=rse, lifetime_days=lifetime_days
+        )
+        return self._finish(future, timeout, "the upload")
 
     # --- export ---------------------------------------------------------------------------
     def selection_table(self, timeout: float | None = 120) -> SelectionTable:

@@ -97,3 +97,23 @@ def test_uploads_refused_before_any_byte_moves(
 def test_module_level_upload(sandbox: SandboxSession, tmp_path: Path) -> None:
     (one,) = _results(tmp_path, 1)
     assert rucio_widgets.upload(str(one)) == [f"user.alice:{one.name}"]
+
+
+def test_the_panels_upload_request_is_answered_once_with_the_dids(
+    sandbox: SandboxSession, tmp_path: Path, close_later, view, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = _results(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    browser = rucio_widgets.RucioBrowser()
+    close_later(browser)
+    comm = view.of(browser)
+    name = f"panel.{uuid.uuid4().hex[:8]}"
+    reply = comm.request({"type": "upload", "paths": ["hist_*.csv"], "dataset": name})
+    assert reply["dataset"] == f"user.alice:{name}"
+    assert sorted(reply["dids"]) == sorted(f"user.alice:{f.name}" for f in files)
+    bad = comm.request({"type": "upload", "paths": ["nothing-here.csv"]})
+    assert bad["error"]["kind"] == "InvalidQueryError" and browser.error == {}
+    read_only = rucio_widgets.RucioBrowser(read_only=True)
+    close_later(read_only)
+    refused = view.of(read_only).request({"type": "upload", "paths": ["hist_*.csv"]})
+    assert refused["error"]["kind"] == "ReadOnlyError"
