@@ -72,7 +72,11 @@ def comm_of(widget: RucioBrowser) -> RecordingComm:
 def test_the_handler_table_covers_exactly_the_protocol() -> None:
     assert set(HANDLERS) == set(protocol.REQUESTS) == set(protocol.REPLIES)
     writers = {kind for kind, handler in HANDLERS.items() if handler.writes}
-    assert writers == {protocol.MSG_MAKE_AVAILABLE, protocol.MSG_CANCEL_DOWNLOAD}
+    assert writers == {
+        protocol.MSG_MAKE_AVAILABLE,
+        protocol.MSG_CANCEL_DOWNLOAD,
+        protocol.MSG_UPLOAD,
+    }
 
 
 def test_a_page_request_gets_exactly_one_reply(widget: RucioBrowser) -> None:
