@@ -34,6 +34,8 @@ from .transfers import Downloads, Request, Requests, RuleTracker
 #: Paths are reported after this many located files, then each time the count doubles:
 #: the first paths show at once, and a 5,000-file selection costs 7 updates, not 100.
 PATHS_FIRST_PUBLISH = 50
+#: From this many files on, a dataset's badge is counted by Rucio (deep), not by listing.
+LARGE_DATASET = 500
 
 Located = dict[str, str | None]
 Progress = Callable[[Located], None]
@@ -175,6 +177,10 @@ class ReplicaMode:
            them restricted to the destination, counted per parent (``resolve_parents``).
         3. For containers and open datasets, whose file count Rucio does not keep: one
            unrestricted ``list_replicas``, counted per parent, for the total.
+
+        Datasets of LARGE_DATASET files or more that (1) does not show complete are counted
+        by Rucio instead (a deep ``list_dataset_replicas`` each), so a page holding them
+        costs one call more per such dataset rather than a listing of all their files.
         """
         if not self.settings.destination_rse or not collections:
             return {}
@@ -189,6 +195,19 @@ class ReplicaMode:
                 updates[row.did] = collection_status(available, total)
             else:
                 rest.append(row)
+        # A big dataset's files would make the listing below slow (resolving the parents of
+        # 5,000 files took 9 s here, where Rucio's deep count of one dataset takes 0.03 s):
+        # count each of those on the server instead, one call each.
+        large = [r for r in rest if r.type == "DATASET" and (r.length or 0) >= LARGE_DATASET]
+        for row in large:
+            counts = [
+                (int(e.get("available_length") or 0), e.get("length"))
+                for e in self.service.collection_replicas(row.scope, row.name)
+                if e.get("rse") in destinations
+            ]
+            available = max((a for a, _ in counts), default=0)
+            updates[row.did] = collection_status(available, row.length or 0)
+        rest = [r for r in rest if r not in large]
         if not rest:
             return updates
         counted = _count_by_parent(

@@ -505,6 +505,26 @@ def test_a_page_of_collections_costs_at_most_three_calls(
     }
 
 
+def test_a_big_dataset_is_counted_by_rucio_not_by_listing_its_files(
+    model: BrowserModel, fake: FakeService
+) -> None:
+    from rucio_widgets.modes import LARGE_DATASET
+
+    fake.add_dataset("data18:big.0", LARGE_DATASET, on=[DEST])  # placed without a rule
+    fake.add_dataset("data18:big.1", 3, on=[DEST])
+    fake.calls.clear()
+    model.search("data18:big.*", did_type="dataset")
+    wait_until(lambda: all(model.status_of(r.did) for r in model.results))
+    assert model.statuses.get("data18:big.0") == {
+        "status": "AVAILABLE",
+        "available": LARGE_DATASET,
+        "total": LARGE_DATASET,
+    }
+    assert model.status_of("data18:big.1") == "AVAILABLE"
+    # one deep count for the big one, one listing for the small one
+    assert fake.calls["collection_replicas"] == 1 and fake.calls["collection_files"] == 1
+
+
 # --- replica mode -------------------------------------------------------------------------------
 
 
