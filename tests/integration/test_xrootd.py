@@ -257,3 +257,34 @@ def test_an_interrupted_download_leaves_no_complete_looking_file_and_a_rerun_com
     assert len(paths) == len(made.files)
     for local in made.local_paths:
         assert (folder / local.name).read_bytes() == local.read_bytes()
+
+
+# --- remote-read URLs --------------------------------------------------------------------
+def test_urls_read_back_each_selected_files_bytes(
+    sandbox: SandboxSession, xrd: dict[str, int]
+) -> None:
+    """browser.urls: one root:// URL per selected file that an XRootD RSE holds, in
+    selection order; `xrdcp URL -` reads the file's bytes. Files on file:// RSEs only have
+    none (model.urls() names them)."""
+    from rucio_widgets import RucioBrowser
+
+    scope, name = XRD_DATASET
+    mine = sandbox.make_dataset(files=2, rse=XRD_SCRATCH_RSE, prefix="urls")
+    local_only = sandbox.make_dataset(files=1)  # on the file:// scratch disk
+    browser = RucioBrowser(selected=[f"{scope}:{name}", mine.did, local_only.did])
+    try:
+        urls = browser.urls
+        answer = browser.model.urls(timeout=60)
+    finally:
+        browser.close()
+    seeded = sorted(f["name"] for f in sandbox.client().list_files(scope, name))
+    assert len(urls) == len(seeded) + len(mine.files)
+    assert answer.missing == local_only.files
+    assert list(answer.urls.values()) == urls
+    assert all(url.startswith("root://127.0.0.1:") for url in urls)
+    expected = {
+        **{n: (sandbox.layout.payload_dir / scope / n).read_bytes() for n in seeded},
+        **{p.name: p.read_bytes() for p in mine.local_paths},
+    }
+    for did, url in answer.urls.items():
+        assert read_back(url) == expected[did.split(":", 1)[1]]
