@@ -102,12 +102,17 @@ export function describeStatus(st) {
   const { available, total } = st;
   const hasCounts = typeof available === "number" && typeof total === "number";
   const counts = hasCounts ? `${formatCount(available)}/${formatCount(total)}` : "";
-  const progress = hasCounts && total > 0 ? Math.min(1, Math.max(0, available / total)) : null;
+  const { bytes_done: bytesDone, bytes_total: bytesTotal } = st;
+  const hasBytes = typeof bytesDone === "number" && typeof bytesTotal === "number" && bytesTotal > 0;
+  // A download's bar follows its bytes, so a big file shows progress before it lands.
+  let progress = hasCounts && total > 0 ? Math.min(1, Math.max(0, available / total)) : null;
+  if (hasBytes && key === "DOWNLOADING") progress = Math.min(1, Math.max(0, bytesDone / bytesTotal));
   let text = STATUS_WORDS[key] ?? key.toLowerCase();
   if (key === "PARTIALLY_AVAILABLE" && counts) text = counts;
   else if ((key === "REPLICATING" || key === "DOWNLOADING") && counts) text = `${text} ${counts}`;
   let title = STATUS_HELP[key] ?? key;
   if (counts) title += ` (${counts} files)`;
+  if (hasBytes && key === "DOWNLOADING") title += ` ${formatBytes(bytesDone)} of ${formatBytes(bytesTotal)}`;
   if (st.message) title += `: ${st.message}`;
   return { key, text, title, progress };
 }

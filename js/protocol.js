@@ -144,6 +144,8 @@ export const MSG_RULES_CHANGED = "rules_changed";
  * @property {number} [available] files available (collections, transfers)
  * @property {number} [total] files in total (collections, transfers)
  * @property {string} [message] why STUCK / FAILED
+ * @property {number} [bytes_done] bytes arrived so far (downloads, partial files included)
+ * @property {number} [bytes_total] bytes in total (downloads)
  */
 
 /**

@@ -148,6 +148,8 @@ class RowStatus(TypedDict, total=False):
     available: int  # files available (collections, transfers)
     total: int  # files in total (collections, transfers)
     message: str  # why STUCK / FAILED
+    bytes_done: int  # bytes arrived so far (downloads, partial files included)
+    bytes_total: int  # bytes in total (downloads)
 
 
 class Row(TypedDict):

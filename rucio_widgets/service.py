@@ -154,6 +154,7 @@ class Service(Protocol):
         rse_expression: str | None,
         *,
         all_states: bool = False,
+        schemes: Sequence[str] | None = None,
     ) -> Iterator[FileReplicas]: ...
 
     def dataset_replicas(self, dids: Sequence[tuple[str, str]]) -> list[dict[str, Any]]: ...
@@ -524,9 +525,11 @@ class RucioService:
         rse_expression: str | None,
         *,
         all_states: bool = False,
+        schemes: Sequence[str] | None = None,
     ) -> Iterator[FileReplicas]:
         """Replicas of ``files`` on the RSEs of ``rse_expression``: one call per 1,000 files,
-        yielded as the server sends them (so paths appear progressively)."""
+        yielded as the server sends them (so paths appear progressively). ``schemes``: only
+        PFNs of these protocols (RSEs that serve none of them are left out)."""
         for start, stop in replica_chunks(len(files)):
             chunk = [{"scope": s, "name": n} for s, n in files[start:stop]]
             try:
@@ -536,7 +539,7 @@ class RucioService:
                     all_states=all_states,
                     sort="random",
                     resolve_archives=False,
-                    schemes=None,
+                    schemes=list(schemes) if schemes else None,
                 )
                 for item in stream:
                     yield FileReplicas(

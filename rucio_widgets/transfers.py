@@ -4,13 +4,16 @@ A ``Request`` follows one DID the user asked for. ``Requests`` is the registry e
 reads (badges, ``wait()``); it tells its listener about each change. ``RuleTracker`` (replica
 mode) creates or reuses rules and polls the ones in flight on one thread, one rule call per
 request per poll, with a ``Backoff``. ``Downloads`` (download mode) runs Rucio's
-``DownloadClient`` on one thread, in batches, so progress and cancellation happen between
-batches. Neither knows about widgets or the model: the availability modes drive them.
+``DownloadClient`` on one thread, in batches, so cancellation happens between batches;
+while a batch runs, a watcher reports each file that lands and the bytes arrived so far
+(the client writes ``<name>.part`` and renames it once its checksum matches). Neither knows
+about widgets or the model: the availability modes drive them.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -29,8 +32,10 @@ from .service import DIDRow, Service
 
 log = logging.getLogger(__name__)
 
-#: Files per download-client call: progress and cancellation happen between batches.
+#: Files per download-client call: cancellation happens between batches.
 DOWNLOAD_BATCH = 10
+#: Seconds between two looks at the files of a batch in flight (progress in files, bytes).
+PROGRESS_EVERY = 0.25
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,8 @@ class Request:
     done: int = 0  # locks OK / files downloaded
     total: int = 0
     message: str = ""
+    bytes_done: int = 0  # downloads: bytes arrived (files landed and partial ones)
+    bytes_total: int = 0
 
     @property
     def in_flight(self) -> bool:
@@ -54,6 +61,9 @@ class Request:
             status["total"] = self.total
         if self.message:
             status["message"] = self.message
+        if self.bytes_total:
+            status["bytes_done"] = self.bytes_done
+            status["bytes_total"] = self.bytes_total
         return status
 
 
@@ -319,8 +329,13 @@ class RuleTracker:
 class _Download:
     did: str
     files: list[DIDRow]
-    done: int = 0
+    done: int = 0  # files landed in the batches finished so far
+    bytes_done: int = 0  # their bytes
     cancelled: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def bytes_total(self) -> int:
+        return sum(row.bytes or 0 for row in self.files)
 
 
 class Downloads:
@@ -359,7 +374,9 @@ class Downloads:
             job = _Download(did, list(files))
             self._jobs[did] = job
             self._queue.append(job)
-        request = Request(did, "download", DOWNLOADING, done=0, total=len(files))
+        request = Request(
+            did, "download", DOWNLOADING, done=0, total=len(files), bytes_total=job.bytes_total
+        )
         self.requests.set(request)
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
@@ -387,12 +404,69 @@ class Downloads:
                 job = self._queue.pop(0)
             self._run(job)
 
+    def _request(self, job: _Download, state: Status, **changes: Any) -> Request:
+        values: dict[str, Any] = {
+            "done": job.done,
+            "total": len(job.files),
+            "bytes_done": job.bytes_done,
+            "bytes_total": job.bytes_total,
+            **changes,
+        }
+        return Request(job.did, "download", state, **values)
+
     def _fail(self, job: _Download, message: str) -> None:
-        self.requests.set(
-            Request(
-                job.did, "download", FAILED, done=job.done, total=len(job.files), message=message
-            )
-        )
+        self.requests.set(self._request(job, FAILED, message=message))
+
+    def _landed(self, row: DIDRow) -> int | None:
+        """The bytes of ``row`` when it is in place (None: not yet)."""
+        if not self.is_local(row):
+            return None
+        return row.bytes if row.bytes is not None else self._size(self._target(row))
+
+    def _target(self, row: DIDRow) -> Path:
+        return self.base / row.scope / row.name
+
+    @staticmethod
+    def _size(path: Path) -> int:
+        try:
+            return os.path.getsize(path)
+        except OSError:
+            return 0
+
+    def _partial(self, row: DIDRow) -> Path:
+        """Where the download client writes ``row`` until its checksum is verified."""
+        return self._target(row).with_name(row.name + ".part")
+
+    def _batch_progress(self, batch: Sequence[DIDRow], *, partial: bool) -> tuple[int, int]:
+        """(files landed, bytes arrived) of ``batch``: whole files, and with ``partial`` the
+        ``.part`` files the download client is writing."""
+        files = arrived = 0
+        for row in batch:
+            landed = self._landed(row)
+            if landed is not None:
+                files += 1
+                arrived += landed
+            elif partial:
+                arrived += min(self._size(self._partial(row)), row.bytes or 0)
+        return files, arrived
+
+    def _watch(self, job: _Download, batch: Sequence[DIDRow], stop: threading.Event) -> None:
+        """Report the files and bytes of ``batch`` while it downloads, when they change."""
+        last = (-1, -1)
+        while not stop.wait(PROGRESS_EVERY):
+            if job.cancelled.is_set() or self._closed:
+                return
+            files, arrived = self._batch_progress(batch, partial=True)
+            if (files, arrived) != last:
+                last = (files, arrived)
+                self.requests.set(
+                    self._request(
+                        job,
+                        DOWNLOADING,
+                        done=job.done + files,
+                        bytes_done=job.bytes_done + arrived,
+                    )
+                )
 
     def _run(self, job: _Download) -> None:
         from rucio.client.downloadclient import DownloadClient
@@ -406,23 +480,46 @@ class Downloads:
             self._fail(job, translate(exc, doing="preparing the download").message)
             return
         failures: list[str] = []
+        job.done = job.bytes_done = 0
         for start in range(0, len(job.files), DOWNLOAD_BATCH):
             if job.cancelled.is_set() or self._closed:
                 return
             batch = job.files[start : start + DOWNLOAD_BATCH]
-            failures += self._download_batch(downloader, [r for r in batch if not self.is_local(r)])
-            job.done = sum(1 for row in job.files[: start + len(batch)] if self.is_local(row))
+            todo = [r for r in batch if not self.is_local(r)]
+            stop = threading.Event()
+            watcher = threading.Thread(
+                target=self._watch,
+                args=(job, batch, stop),
+                daemon=True,
+                name="rucio-widgets download progress",
+            )
+            watcher.start()
+            try:
+                failures += self._download_batch(downloader, todo)
+            finally:
+                stop.set()
+                watcher.join()
+            for row in todo:  # a copy that broke off leaves nothing behind
+                if not self.is_local(row):
+                    self._partial(row).unlink(missing_ok=True)
+            files, arrived = self._batch_progress(batch, partial=False)
+            job.done += files
+            job.bytes_done += arrived
             if not job.cancelled.is_set():
-                self.requests.set(
-                    Request(job.did, "download", DOWNLOADING, done=job.done, total=len(job.files))
-                )
+                self.requests.set(self._request(job, DOWNLOADING))
         if job.cancelled.is_set():
             return
         if all(self.is_local(row) for row in job.files):
-            total = len(job.files)
-            self.requests.set(Request(job.did, "download", AVAILABLE, done=total, total=total))
+            self.requests.set(self._request(job, AVAILABLE))
         else:
-            reason = failures[0] if failures else "some files did not arrive"
+            missing = [row.did for row in job.files if not self.is_local(row)]
+            reason = next((f for f in failures if f not in missing), None)  # said in words
+            if reason is None:
+                reason = (
+                    f"{len(missing)} of {len(job.files)} files did not arrive (e.g. "
+                    f"{missing[0] if missing else '?'}): the storage did not deliver them, "
+                    "or not with their checksum"
+                )
             self._fail(job, f"download failed: {reason}")
 
     def _download_batch(self, downloader: Any, todo: Sequence[DIDRow]) -> list[str]:

@@ -391,6 +391,19 @@ class RucioBrowser(anywidget.AnyWidget):
         file has no local path; ``.to_json(path)`` writes it."""
         return self._model.fileset(treename, timeout)
 
+    @property
+    def urls(self) -> list[str]:
+        """URLs to read the selected files where they are (``root://``, else ``davs://`` or
+        ``https://``), one per file that some RSE serves so, in selection order; worked out
+        now on a worker (at most 120 s; ``model.urls(timeout=)`` for another limit, and for
+        the files that have none). Any available replica serves."""
+        found: list[str] = self._urls()
+        return found
+
+    @_api
+    def _urls(self) -> list[str]:
+        return list(self._model.urls().urls.values())
+
     @_api
     def wait_paths(self, timeout: float | None = 120) -> list[str]:
         """Wait until the selection's paths are resolved; raise if some are unavailable."""

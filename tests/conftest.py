@@ -24,6 +24,7 @@ from rucio_widgets.sandbox import Sandbox
 from rucio_widgets.sandbox.postgres import PostgresCluster, find_bindir
 from rucio_widgets.sandbox.processes import free_port, owned_pids
 from rucio_widgets.sandbox.testing import SandboxSession
+from rucio_widgets.sandbox.xrootd import storage_root as xrootd_storage_root
 
 
 def _terminate_as_interrupt(signum: int, frame: object) -> None:
@@ -75,6 +76,8 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxSession
     cluster = PostgresCluster(handle.dir, 0, "") if find_bindir() else None
     assert cluster is None or not cluster.root.exists(), f"{cluster.root} was left behind"
     assert not owned_pids(handle.dir), f"processes of {handle.dir} were left running"
+    xrd_storage = xrootd_storage_root(handle.dir)
+    assert not xrd_storage.exists(), f"{xrd_storage} was left behind"
 
 
 @pytest.fixture

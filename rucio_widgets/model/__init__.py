@@ -8,6 +8,7 @@
 - ``selection``: selection -> files -> local paths, and the waits on them;
 - ``statuses``: where files are, and availability badges, in bulk;
 - ``details``: one DID's metadata, replicas and rules;
+- ``remote``: remote-read URLs (root://, davs://, https://) of the selected files;
 - the availability mode (``rucio_widgets.modes``): replica or download, one interface.
 
 Rucio calls run on workers; the model tells its owner about state changes and status
@@ -60,8 +61,9 @@ from .selection import Selection, did_of
 from .state import ModelEvents, NoEvents, State, Store, Workers
 from .statuses import LocalPaths, Statuses
 from .uploads import Uploads
+from .urls import RemoteUrls, Urls
 
-__all__ = ["BrowserModel", "ModelEvents", "Result", "State"]
+__all__ = ["BrowserModel", "ModelEvents", "RemoteUrls", "Result", "State"]
 
 
 T = TypeVar("T")
@@ -124,6 +126,7 @@ class BrowserModel:
             ),
         )
         self.export = Export(self.selection, self.paths_cache, self.statuses, self.mode)
+        self.remote = Urls(service, self.selection)
         self._account = settings.account or ""
         self.uploads = Uploads(service, settings, self.account, self.searcher.default_scopes)
         self.rules_desk = RulesDesk(
@@ -323,6 +326,11 @@ class BrowserModel:
     ) -> list[str]:
         return self.selection.wait(timeout, poll, transfers=transfers)
 
+    def urls(self, timeout: float | None = 120) -> RemoteUrls:
+        """Remote-read URLs of the selected files, one per file that an RSE serves over
+        root://, davs:// or https:// (worked out on a worker, kept until data moves)."""
+        return self._finish(self.workers.run(self.remote.compute), timeout, "the URLs")
+
     # --- rules and quotas -----------------------------------------------------------------
     def rules(self, state: str | None = None, timeout: float | None = 60) -> list[Rule]:
         """The account's rules, newest first (only those in ``state`` when given)."""
@@ -510,6 +518,7 @@ class BrowserModel:
     def _on_request(self, request: Request) -> None:
         """A request changed: update its badge; once data arrived, locate its files again."""
         self.statuses.update({request.did: request.row_status()})
+        self.remote.forget()
         if request.state == AVAILABLE or request.kind == "download":
             self.paths_cache.forget(self.selection.file_dids_of(request.did))
             # Collections on screen that hold what arrived get a fresh count (2 of 3 ...).

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from .. import dids as didlib
 from ..availability import file_status
@@ -254,16 +254,25 @@ class Selection:
             if row.type != "FILE" and files:
                 self.cache.save(row, files, {f.did: self.paths.get(f.did) for f in files})
 
-    def _resolve(self, generation: int) -> None:
-        files: dict[str, DIDRow] = {}  # in selection order, each file once
-        rows = self._rows_of(self.selected)
-        warm = [row for row in rows if self._warm(row)]
-        for row in rows:
+    def files(
+        self, stop: Callable[[], bool] = lambda: False, rows: Sequence[DIDRow] | None = None
+    ) -> list[DIDRow]:
+        """The selection's files, in selection order, each once (Rucio calls: on a worker).
+        ``stop`` is asked after each selected DID; when it says so, the list ends there."""
+        files: dict[str, DIDRow] = {}
+        for row in rows if rows is not None else self._rows_of(self.selected):
             for file in self.files_below(row):
                 files.setdefault(file.did, file)
-            if self._stale(generation):
-                return
-        ordered = list(files.values())
+            if stop():
+                break
+        return list(files.values())
+
+    def _resolve(self, generation: int) -> None:
+        rows = self._rows_of(self.selected)
+        warm = [row for row in rows if self._warm(row)]
+        ordered = self.files(lambda: self._stale(generation), rows)
+        if self._stale(generation):
+            return
 
         def progress() -> None:
             if not self._stale(generation):

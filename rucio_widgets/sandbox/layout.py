@@ -19,6 +19,18 @@ SCRATCH_RSE = "SITE_A_SCRATCHDISK"
 DESTINATION_RSE = "NOTEBOOK_LOCALGROUPDISK"
 ALL_RSES = (*SOURCE_RSES, SCRATCH_RSE, DESTINATION_RSE)
 
+#: RSEs served over root:// by XRootD servers of their own (when xrootd is installed):
+#: a source disk that only root writes to (the generic policy keeps users off *DATADISK),
+#: a scratch disk where alice and bob upload, and XRD1, the talk's storage that the
+#: notebook host also mounts (root://...//rucio/test/80/25/file1 is
+#: <xrd_mount_path>/test/80/25/file1).
+XRD_SOURCE_RSE = "XRD_DATADISK"
+XRD_SCRATCH_RSE = "XRD_SCRATCHDISK"
+XRD_MOUNTED_RSE = "XRD1"
+XRD_RSES = (XRD_SOURCE_RSE, XRD_SCRATCH_RSE, XRD_MOUNTED_RSE)
+#: What every XRootD server exports; PFNs are root://127.0.0.1:PORT//rucio/<scope>/xx/yy/<name>.
+XRD_EXPORT = "/rucio"
+
 #: Seeded normal accounts; ``root`` exists too.
 USER_ACCOUNTS = ("alice", "bob")
 DEFAULT_ACCOUNT = "alice"
@@ -87,6 +99,14 @@ class SandboxLayout:
     def path_begins_at(self) -> int:
         """Segments of the destination PFN's path to drop before joining it to mount_path."""
         return len(self.rse_dir(DESTINATION_RSE).parts) - 1  # parts[0] is "/"
+
+    @property
+    def xrd_mount_path(self) -> Path:
+        """Where the notebook host 'mounts' XRD1's export (a symlink to its /rucio folder)."""
+        return self.root / "mnt" / "rucio_xrd1"
+
+    #: Segments of an XRD1 PFN's path (//rucio/...) to drop before joining it to the mount.
+    xrd_path_begins_at = 1
 
     def download_dir(self, account: str) -> Path:
         return self.root / "downloads" / account

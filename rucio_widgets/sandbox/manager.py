@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import postgres, processes, serverenv
+from . import postgres, processes, serverenv, xrootd
 from .layout import (
     ALL_RSES,
     DEFAULT_ACCOUNT,
@@ -29,12 +29,14 @@ from .layout import (
     FORMAT_VERSION,
     SCRATCH_RSE,
     USER_ACCOUNTS,
+    XRD_RSES,
     SandboxLayout,
 )
 from .postgres import PostgresCluster, find_bindir
 from .processes import ProcessRecord, SandboxError
 from .serverenv import RUCIO_VERSION, ensure_server_env
 from .tls import TlsFiles, TlsLayout
+from .xrootd import XrootdServer
 
 Log = Callable[[str], None]
 
@@ -100,6 +102,8 @@ class SandboxState:
     postgres_pid: int | None = None
     #: The token in the owner file of this sandbox's PostgreSQL cluster (see postgres.py).
     postgres_owner: str | None = None
+    #: Whether the XRootD RSEs were seeded (xrootd was installed when the sandbox was made).
+    xrootd: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -113,6 +117,7 @@ class SandboxState:
             "processes": [p.to_json() for p in self.processes],
             "postgres_pid": self.postgres_pid,
             "postgres_owner": self.postgres_owner,
+            "xrootd": self.xrootd,
         }
 
     @classmethod
@@ -128,6 +133,7 @@ class SandboxState:
             processes=[ProcessRecord.from_json(p) for p in data.get("processes", [])],
             postgres_pid=data.get("postgres_pid"),
             postgres_owner=data.get("postgres_owner"),
+            xrootd=bool(data.get("xrootd", False)),
         )
 
 
@@ -277,6 +283,7 @@ class Sandbox:
             self._stop_all(state)
             if not state.seeded:
                 self._discard_cluster(state)
+                xrootd.remove_storage(self.dir)
             self._save_state(state)
             if isinstance(exc, KeyboardInterrupt):
                 raise SandboxError("Interrupted: nothing of the sandbox is left running.") from exc
@@ -293,6 +300,12 @@ class Sandbox:
             )
 
     def _sweep_orphan_clusters(self) -> None:
+        removed = xrootd.sweep_orphans()
+        if removed:
+            self.log(
+                f"Deleted {len(removed)} XRootD folder(s) of sandboxes whose folder is gone: "
+                f"{', '.join(str(r) for r in removed)}."
+            )
         removed = postgres.sweep_orphans()
         if removed:
             self.log(
@@ -391,6 +404,8 @@ class Sandbox:
             )
             state.bootstrapped = True
             self._save_state(state)
+        xrootd_ports, moved = self._start_xrootd(state, fresh)
+        self._save_state(state)
 
         if state.tls:
             TlsLayout.of(self.layout).ensure(python, self.log)
@@ -401,10 +416,14 @@ class Sandbox:
         if seeding:
             t_seed = time.monotonic()
             self.log("Seeding accounts, RSEs and the demo catalogue ...")
-            self._seed(state.tls)
+            self._seed(state.tls, *_port_args(xrootd_ports))
             state.seeded = True
+            state.xrootd = bool(xrootd_ports)
             self._save_state(state)
             self.log(f"Seeded in {time.monotonic() - t_seed:.1f} s.")
+        elif moved:
+            # A port taken meanwhile by another program moved a server: Rucio must know.
+            self._seed(state.tls, "--update-xrootd", *_port_args(xrootd_ports))
         self._start_daemons(state, python, server_env)
         if seeding:
             # The demo's "already on the destination" dataset arrives by a real transfer.
@@ -477,6 +496,38 @@ class Sandbox:
         processes.wait_for_port(port, timeout=10, what="memcached")
         return port
 
+    def _start_xrootd(self, state: SandboxState, fresh: bool) -> tuple[dict[str, int], bool]:
+        """Start an XRootD server per XRootD RSE: RSE -> port (empty: file:// RSEs only),
+        and whether a server moved to another port than Rucio knows."""
+        binary = xrootd.find_binary()
+        if binary is None:
+            if fresh or state.xrootd:
+                self.log(
+                    "XRootD is not installed: the sandbox runs with file:// RSEs only "
+                    "(Debian: apt-get install xrootd-server xrootd-client)."
+                )
+            return {}, False
+        if not fresh and not state.xrootd:
+            self.log(
+                f"The sandbox at {self.dir} was made without XRootD: run `rucio-widgets "
+                "sandbox remove` and `up` again for its root:// RSEs."
+            )
+            return {}, False
+        ports: dict[str, int] = {}
+        moved = False
+        for rse in XRD_RSES:
+            key = f"xrootd:{rse}"
+            port = state.ports.get(key)
+            taken = set(ports.values()) | {p for p in state.ports.values() if p}
+            if not port or not processes.port_is_free(port):
+                moved = moved or bool(port)
+                port = processes.free_port(avoid=sorted(taken))
+            state.ports[key] = port
+            record = XrootdServer(self.dir, rse, port).start(binary, self.layout.logs)
+            state.processes.append(record)
+            ports[rse] = port
+        return ports, moved
+
     def _write_mail_templates(self) -> None:
         """Rucio reads a mail template when a rule asks for approval (and when one is
         approved or denied); the sandbox sends no mail, but the files must be there."""
@@ -539,7 +590,7 @@ support_rucio = https://github.com/rucio/rucio/issues/
 
 [conveyor]
 transfertool = mock
-scheme = file
+scheme = file,root
 use_preparer = False
 
 [cache]
@@ -610,6 +661,7 @@ endpoints = {", ".join(_ENDPOINTS)}
     def _reset_storage(self) -> None:
         for rse in ALL_RSES:
             shutil.rmtree(self.layout.rse_dir(rse), ignore_errors=True)
+        xrootd.remove_storage(self.dir)
         for folder in ("tokens", "downloads", "payload"):
             shutil.rmtree(self.dir / folder, ignore_errors=True)
 
@@ -761,15 +813,53 @@ upload_rse = {SCRATCH_RSE}
             rucio_version=state.rucio_version,
         )
 
-    def stop_process(self, name: str) -> None:
-        """Stop one of the sandbox's processes ("server", "daemons", "memcached"), e.g. to
-        see what a browser does while the server is away; ``up()`` starts it again."""
+    def _records(self, name: str) -> list[ProcessRecord]:
         state = self._load_state()
         records = [p for p in state.processes if p.name == name] if state else []
         if not records:
             raise SandboxError(f"The sandbox in {self.dir} runs no process named `{name}`.")
-        for record in records:
+        return records
+
+    def stop_process(self, name: str) -> None:
+        """Stop one of the sandbox's processes ("server", "daemons", "memcached",
+        "xrootd-<RSE>"), e.g. to see what a browser does while the server is away;
+        ``up()`` starts it again (an XRootD server: ``start_process``)."""
+        for record in self._records(name):
             processes.stop(record)
+
+    def signal_process(self, name: str, signum: int) -> None:
+        """Send ``signum`` to a running process of the sandbox (its whole group): SIGSTOP
+        freezes a storage server mid-transfer, SIGKILL kills it as a crash would."""
+        for record in self._records(name):
+            if processes.is_running(record):
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(record.pid, signum)
+
+    def start_process(self, name: str) -> None:
+        """Start again an XRootD server ("xrootd-<RSE>") that was stopped, on its port."""
+        state = self._load_state()
+        rse = name.removeprefix("xrootd-")
+        port = state.ports.get(f"xrootd:{rse}") if state else None
+        binary = xrootd.find_binary()
+        if state is None or rse not in XRD_RSES or not port or binary is None:
+            raise SandboxError(
+                f"`{name}` is not an XRootD server of the sandbox in {self.dir}: start the "
+                "others with `up`."
+            )
+        old = [p for p in state.processes if p.name == name]
+        for record in old:
+            processes.stop(record)
+        record = XrootdServer(self.dir, rse, int(port)).start(binary, self.layout.logs)
+        state.processes = [p for p in state.processes if p.name != name] + [record]
+        self._save_state(state)
+
+    def xrootd_ports(self) -> dict[str, int]:
+        """RSE -> port of the sandbox's XRootD servers (empty without XRootD)."""
+        state = self._load_state()
+        if state is None or not state.xrootd:
+            return {}
+        found = {rse: state.ports.get(f"xrootd:{rse}") for rse in XRD_RSES}
+        return {rse: int(port) for rse, port in found.items() if port}
 
     def remove(self, *, keep_folder: bool = False) -> None:
         """Stop the sandbox and delete its database cluster and (unless ``keep_folder``,
@@ -779,6 +869,7 @@ upload_rse = {SCRATCH_RSE}
         processes.stop_owned(self.dir)
         if find_bindir() is not None:
             PostgresCluster(self.dir, 0, "").remove()
+        xrootd.remove_storage(self.dir)
         if keep_folder:
             with contextlib.suppress(SandboxError, OSError):
                 state = self._load_state()
@@ -799,6 +890,10 @@ _CLIENT_TLS_VARIABLES = [
     "RUCIO_CLIENT_PROXY",
     "X509_USER_PROXY",
 ]
+
+
+def _port_args(ports: dict[str, int]) -> list[str]:
+    return [arg for rse, port in ports.items() for arg in ("--xrootd", f"{rse}={port}")]
 
 
 def _url(state: SandboxState) -> str:

@@ -220,9 +220,23 @@ def wait_for_http(
     )
 
 
-def wait_for_port(port: int, *, timeout: float, what: str, host: str = "127.0.0.1") -> None:
+def wait_for_port(
+    port: int,
+    *,
+    timeout: float,
+    what: str,
+    host: str = "127.0.0.1",
+    proc: subprocess.Popen[bytes] | None = None,
+    log_path: Path | None = None,
+) -> None:
+    """Wait until something listens on ``port``; fail early when ``proc`` exits meanwhile."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise SandboxError(
+                f"{what} exited with code {proc.returncode} while starting; "
+                f"see {log_path}:\n{tail(log_path)}"
+            )
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
             sock.settimeout(0.5)
             if sock.connect_ex((host, port)) == 0:

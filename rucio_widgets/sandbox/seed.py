@@ -14,7 +14,9 @@ The catalogue looks like an LHC experiment's, small enough to seed in seconds:
 - a few datasets with the long names real catalogues have (ATLAS-, CMS- and ESCAPE-like,
   ``LONG_NAMES``), whose distinguishing part is at the end;
 - data only on the source disks, one dataset already replicated to the destination by a
-  rule, and one partly there.
+  rule, and one partly there;
+- with XRootD (``--xrootd RSE=PORT``): the root:// RSEs of ``layout.XRD_RSES`` and a dataset
+  on the XRootD source disk (``XRD_DATASET``).
 """
 
 from __future__ import annotations
@@ -37,6 +39,10 @@ from .layout import (
     SCRATCH_RSE,
     SOURCE_RSES,
     USER_ACCOUNTS,
+    XRD_EXPORT,
+    XRD_MOUNTED_RSE,
+    XRD_SCRATCH_RSE,
+    XRD_SOURCE_RSE,
     SandboxLayout,
 )
 
@@ -184,6 +190,10 @@ BROKEN_DATASET = ("data18", "data18_13TeV.00350000.physics_Main.DAOD_PHYS.r13286
 APPROVAL_DATASET = ("mc20", _FILLED_DATASETS[5][2])
 #: A second dataset holding the first file of the first filled dataset (two parents).
 SECOND_PARENT = ("data18", "data18_13TeV.00348885.physics_Main.DAOD_PHYS.picked")
+#: On the XRootD source disk (sandboxes with XRootD); no column metadata, so the filter
+#: searches over the other datasets find what they always found.
+XRD_DATASET = ("data18", "data18_13TeV.00350160.physics_Main.DAOD_PHYS.xrootd")
+XRD_DATASET_FILES = 3
 
 
 def _log(message: str) -> None:
@@ -233,6 +243,96 @@ def set_local_account_limit(client: Any, account: str, rse: str, bytes_: int) ->
     answer = client._send_request(url, method=HTTPMethod.POST, data=json.dumps({"bytes": bytes_}))
     if answer.status_code != 201:
         raise RuntimeError(f"POST {url} answered {answer.status_code}: {answer.text[:300]}")
+
+
+def xrootd_protocol(port: int) -> dict[str, Any]:
+    """The root:// protocol of an XRootD RSE: PFNs root://127.0.0.1:PORT//rucio/..."""
+    return {
+        "scheme": "root",
+        "hostname": "127.0.0.1",
+        "port": port,
+        "prefix": "/" + XRD_EXPORT,
+        "impl": "rucio.rse.protocols.xrootd.Default",
+        "domains": {
+            "lan": {"read": 1, "write": 1, "delete": 1},
+            "wan": {
+                "read": 1,
+                "write": 1,
+                "delete": 1,
+                "third_party_copy_read": 1,
+                "third_party_copy_write": 1,
+            },
+        },
+    }
+
+
+#: XRootD RSE -> (site, type) attributes.
+_XRD_KINDS = {
+    XRD_SOURCE_RSE: ("XRD", "DATADISK"),
+    XRD_SCRATCH_RSE: ("XRD", "SCRATCHDISK"),
+    XRD_MOUNTED_RSE: ("XRD1", "LOCALGROUPDISK"),
+}
+
+
+def seed_xrootd_rses(client: Any, layout: SandboxLayout, ports: dict[str, int]) -> None:
+    """The root:// RSEs with their protocol, quotas and distances to every other RSE."""
+    others = [r["rse"] for r in client.list_rses() if r["rse"] not in ports]
+    for rse, port in ports.items():
+        site, kind = _XRD_KINDS[rse]
+        client.add_rse(rse, deterministic=True, volatile=False)
+        client.add_protocol(rse, xrootd_protocol(port))
+        for key, value in (("site", site), ("type", kind), ("istape", False)):
+            client.add_rse_attribute(rse, key, value)
+        for account in ("root", *USER_ACCOUNTS):
+            set_local_account_limit(client, account, rse, QUOTA_BYTES)
+    for rse in ports:
+        for other in [*others, *ports]:
+            if other != rse:
+                client.add_distance(rse, other, {"distance": 1})
+                if other in others:
+                    client.add_distance(other, rse, {"distance": 1})
+    if XRD_MOUNTED_RSE in ports:
+        # The notebook host "mounts" XRD1's export, as the talk's /tmp/rucio_xrd1.
+        from .xrootd import XrootdServer
+
+        export = XrootdServer(layout.root, XRD_MOUNTED_RSE, ports[XRD_MOUNTED_RSE]).export
+        mount = layout.xrd_mount_path
+        mount.parent.mkdir(parents=True, exist_ok=True)
+        if mount.is_symlink() or mount.exists():
+            mount.unlink()
+        mount.symlink_to(export, target_is_directory=True)
+    _log(f"XRootD RSEs ready: {', '.join(f'{r} (port {p})' for r, p in ports.items())}")
+
+
+def update_xrootd_ports(client: Any, ports: dict[str, int]) -> None:
+    """Point the root:// protocols at the servers' ports (one moved: its port was taken).
+
+    Rucio cannot change a protocol's port: the old protocol goes, a new one comes."""
+    for rse, port in ports.items():
+        for protocol in client.get_protocols(rse):  # all of them: a list
+            if protocol["scheme"] == "root" and int(protocol["port"]) != port:
+                client.delete_protocols(
+                    rse, "root", hostname=protocol["hostname"], port=protocol["port"]
+                )
+                client.add_protocol(rse, xrootd_protocol(port))
+                _log(f"{rse} now served on port {port}")
+
+
+def seed_xrootd_files(client: Any, layout: SandboxLayout) -> None:
+    """A dataset uploaded over root:// to the XRootD source disk (by root, whom the
+    generic policy lets write to a DATADISK)."""
+    from rucio.client.uploadclient import UploadClient
+
+    scope, dataset = XRD_DATASET
+    items = []
+    for number in range(XRD_DATASET_FILES):
+        name = f"{dataset}._{number + 1:06d}.csv"
+        path = layout.payload_dir / scope / name
+        _write_event_table(path, seed=7000 + number, events=300 + 50 * number)
+        items.append(upload_item(path, XRD_SOURCE_RSE, scope, name, dataset))
+    UploadClient(_client=client, logger=_quiet_logger()).upload(items)
+    client.close(scope, dataset)
+    _log(f"{XRD_DATASET_FILES} files uploaded over root:// to {XRD_SOURCE_RSE}")
 
 
 def seed_infrastructure(client: Any, layout: SandboxLayout, passwords: dict[str, str]) -> None:
@@ -558,6 +658,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--tls", action="store_true", help="register each account's certificate DN (X509)"
     )
     parser.add_argument(
+        "--xrootd",
+        action="append",
+        default=[],
+        metavar="RSE=PORT",
+        help="an XRootD RSE and the port of its server (repeat for each)",
+    )
+    parser.add_argument(
+        "--update-xrootd",
+        action="store_true",
+        help="only point the XRootD RSEs' protocols at the --xrootd ports",
+    )
+    parser.add_argument(
         "--wait-settled",
         action="store_true",
         help="wait until the seeded rules are OK (run once the daemons are up)",
@@ -565,6 +677,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     layout = SandboxLayout(args.dir.resolve())
     passwords = json.loads(layout.secrets_file.read_text())
+    xrootd_ports = {rse: int(port) for rse, _, port in (a.partition("=") for a in args.xrootd)}
 
     from rucio.client import Client
 
@@ -575,7 +688,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.wait_settled:
         return wait_settled(client)
+    if args.update_xrootd:
+        update_xrootd_ports(client, xrootd_ports)
+        return 0
     seed_infrastructure(client, layout, passwords)
+    if xrootd_ports:
+        seed_xrootd_rses(client, layout, xrootd_ports)
     if args.tls:
         seed_x509_identities(client, layout)
     client.add_dataset("data18", _FILLED_DATASETS[0][2])  # so the JSON probe has a target
@@ -584,6 +702,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     seed_wildcard_datasets(client)
     seed_scale_dataset(client)
     _log(f"{seed_long_names(client)} datasets with long names")
+    if XRD_SOURCE_RSE in xrootd_ports:
+        seed_xrootd_files(client, layout)
     env = {**os.environ, "RUCIO_CONFIG": str(layout.client_config(DEFAULT_ACCOUNT))}
     subprocess.run(
         [

@@ -52,6 +52,19 @@ describe("describeStatus", () => {
     expect(describeStatus({ status: "STUCK", message: "no space left" }).title).toMatch(/no space left/);
   });
 
+  it("follows a download's bytes in its bar and title", () => {
+    const d = describeStatus({
+      status: "DOWNLOADING",
+      available: 1,
+      total: 4,
+      bytes_done: 3_000_000,
+      bytes_total: 4_000_000,
+    });
+    expect(d.text).toBe("downloading 1/4");
+    expect(d.progress).toBe(0.75);
+    expect(d.title).toMatch(/3\.0 MB of 4\.0 MB/);
+  });
+
   it("marks an unknown status", () => {
     expect(describeStatus(null)).toMatchObject({ key: "UNKNOWN", text: "…" });
   });

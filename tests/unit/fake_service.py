@@ -277,6 +277,7 @@ class FakeService:
         rse_expression: str | None,
         *,
         all_states: bool = False,
+        schemes: Sequence[str] | None = None,
     ) -> Iterator[FileReplicas]:
         self._call("replicas")
         wanted = self._expression(rse_expression) if rse_expression else None
@@ -287,7 +288,8 @@ class FakeService:
             pfns = {
                 rse: [pfn]
                 for rse, pfn in self.file_replicas.get(did, {}).items()
-                if wanted is None or rse in wanted
+                if (wanted is None or rse in wanted)
+                and (not schemes or pfn.split("://", 1)[0] in schemes)
             }
             yield FileReplicas(did, self.entries[did].bytes, pfns, dict.fromkeys(pfns, "AVAILABLE"))
 

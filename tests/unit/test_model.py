@@ -699,6 +699,48 @@ def test_selection_table_has_a_row_per_file_with_checksums_and_places(
     assert "3 files in 2 datasets, 2 available" in repr(table)
 
 
+# --- remote-read URLs -------------------------------------------------------------------------
+
+
+def test_urls_come_from_remote_replicas_in_one_bulk_look_up_on_a_worker(
+    model: BrowserModel, fake: FakeService
+) -> None:
+    files = fake.add_dataset("data18:remote.1", 1500, on=[SOURCE])
+    local_only = files[7]
+    fake.file_replicas[local_only] = {"LOCAL_DISK": "file://localhost/data/rucio/x"}
+    threads: list[str] = []
+    asked: list[tuple[str, ...]] = []
+    original = fake.replicas
+
+    def recording(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        if kwargs.get("schemes"):  # not the paths' look-up on the destination
+            threads.append(threading.current_thread().name)
+            asked.append(tuple(kwargs["schemes"]))
+        return original(*args, **kwargs)
+
+    fake.replicas = recording  # type: ignore[method-assign]
+    model.set_selected(["data18:remote.1"])
+    answer = model.urls(timeout=10)
+    assert list(answer.urls) == [f for f in files if f != local_only]  # selection order
+    assert all(url.startswith("root://") for url in answer.urls.values())
+    assert answer.missing == [local_only]
+    assert asked == [("root", "davs", "https")]
+    assert threads and threading.main_thread().name not in threads
+    model.urls(timeout=10)
+    assert len(asked) == 1  # kept until the selection changes or data moves
+    model.set_selected([files[0]])
+    assert list(model.urls(timeout=10).urls) == [files[0]]
+
+
+def test_a_url_prefers_root_then_davs_then_https() -> None:
+    from rucio_widgets.model.urls import pick_url
+
+    assert pick_url({"A": ["https://a/x", "root://a//x"]}) == "root://a//x"
+    assert pick_url({"A": ["https://a/x", "davs://a/x"]}) == "davs://a/x"
+    assert pick_url({"A": ["file://localhost/x"]}) is None
+    assert pick_url({}) is None
+
+
 # --- rules and quotas ---------------------------------------------------------------------
 
 

@@ -5,6 +5,12 @@ them, the conveyor submits transfers, the (patched) mock transfer tool really co
 source file to the destination PFN, the poller and finisher mark the replicas AVAILABLE and
 the rule OK, and abacus keeps usage counters and dataset replicas current.
 
+Copies between file:// PFNs are local file copies; a copy with a root:// end (either end)
+runs ``xrdcp``: a real XRootD copy through this process (two-party; the sandbox's servers
+have no third-party copy), checked against the file's adler32. As FTS with gfal2 would
+copy between a local file system and XRootD, the conveyor is told that file and root
+schemes can be paired, so rules from file:// RSEs to root:// RSEs (and back) are planned.
+
 Each pass runs every daemon once (``once=True``), then sleeps ``--interval`` seconds; SIGTERM
 ends the loop between passes.
 """
@@ -12,10 +18,12 @@ ends the loop between passes.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import time
 import traceback
@@ -29,11 +37,83 @@ def _request_stop(signum, frame):
     _stop = True
 
 
-def _local_path(url: str) -> str:
+#: XRootD client settings for the copies: fail within seconds when a server is down
+#: (the defaults retry the connection for about eight minutes, with the loop blocked).
+_XRDCP_ENV = {
+    "XRD_CONNECTIONRETRY": "1",
+    "XRD_CONNECTIONWINDOW": "10",
+    "XRD_REQUESTTIMEOUT": "60",
+    "XRD_STREAMTIMEOUT": "60",
+}
+
+
+class CopyFailed(Exception):
+    pass
+
+
+def _end(url: str) -> tuple[str, str]:
+    """("file", local path) or ("root", url) of a transfer's source or destination."""
     parsed = urlparse(url)
-    if parsed.scheme not in ("file", ""):
-        raise ValueError(f"the sandbox copies only file:// URLs, not {url}")
-    return parsed.path
+    if parsed.scheme in ("file", ""):
+        return "file", parsed.path
+    if parsed.scheme in ("root", "xroot"):
+        return "root", url
+    raise CopyFailed(f"the sandbox copies only file:// and root:// URLs, not {url}")
+
+
+def _copy(source_url: str, dest_url: str, adler32: str | None) -> None:
+    """Copy one file; the destination shows only once it is whole."""
+    (src_kind, source), (dst_kind, destination) = _end(source_url), _end(dest_url)
+    if src_kind == dst_kind == "file":
+        os.makedirs(os.path.dirname(destination), exist_ok=True)
+        partial = destination + ".part"
+        try:
+            shutil.copyfile(source, partial)
+        except OSError as exc:
+            raise CopyFailed(f"SOURCE [{exc.errno}] {exc.strerror}: {source}") from exc
+        os.replace(partial, destination)
+        return
+    argv = ["xrdcp", "--force", "--nopbar", "--silent"]
+    if adler32:
+        argv += ["--cksum", f"adler32:{adler32}"]
+    if dst_kind == "root":
+        # Persist on successful close: a copy that breaks off leaves no file behind.
+        argv += ["--posc", "--rm-bad-cksum", source, destination]
+        target = destination
+    else:
+        os.makedirs(os.path.dirname(destination), exist_ok=True)
+        target = destination + ".part"
+        argv += [source, target]
+    try:
+        done = subprocess.run(
+            argv,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env={**os.environ, **_XRDCP_ENV},
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise CopyFailed(f"xrdcp {source_url} took longer than 600 s") from exc
+    if done.returncode != 0:
+        if dst_kind == "file":
+            with contextlib.suppress(OSError):
+                os.unlink(target)
+        said = " ".join(done.stderr.split()) or f"exit {done.returncode}"
+        raise CopyFailed(f"xrdcp {source_url} -> {dest_url}: {said}")
+    if dst_kind == "file":
+        os.replace(target, destination)
+
+
+def _pair_file_and_root_schemes() -> None:
+    """Let the conveyor plan transfers between file:// and root:// RSEs (see above)."""
+    from rucio.common.constants import SCHEME_MAP
+
+    SCHEME_MAP.setdefault("root", ["root"])
+    SCHEME_MAP.setdefault("file", ["file"])
+    for scheme, other in (("root", "file"), ("file", "root")):
+        if other not in SCHEME_MAP[scheme]:
+            SCHEME_MAP[scheme].append(other)
 
 
 #: request id -> why its copy failed; the poller then reports the transfer FAILED, as FTS
@@ -59,17 +139,14 @@ def _patch_mock_transfertool() -> None:
     def copying_submit(self, transfers, job_params, timeout=None):
         transfers = list(transfers)
         for transfer in transfers:
-            source = _local_path(transfer.source_url(transfer.src))
-            destination = _local_path(transfer.dest_url)
             try:
-                os.makedirs(os.path.dirname(destination), exist_ok=True)
-                partial = destination + ".part"
-                shutil.copyfile(source, partial)
-                os.replace(partial, destination)
-            except OSError as exc:
-                _FAILED[str(transfer.rws.request_id)] = (
-                    f"SOURCE [{exc.errno}] {exc.strerror}: {source}"
+                _copy(
+                    transfer.source_url(transfer.src),
+                    transfer.dest_url,
+                    getattr(transfer.rws, "adler32", None),
                 )
+            except (CopyFailed, OSError) as exc:
+                _FAILED[str(transfer.rws.request_id)] = str(exc)
         return original_submit(self, transfers, job_params, timeout)
 
     def failing_query(self, requests_by_eid, timeout=None):
@@ -82,6 +159,8 @@ def _patch_mock_transfertool() -> None:
         return response
 
     MockTransfertool.submit = copying_submit
+    # The copy above handles root:// too; the plain mock claims file:// and mock:// only.
+    MockTransfertool.supported_schemes = {"mock", "file", "root"}
     MockTransfertool.bulk_query = failing_query
 
 
@@ -99,6 +178,7 @@ def main() -> int:
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
     _patch_mock_transfertool()
+    _pair_file_and_root_schemes()
 
     from rucio.daemons.abacus.account import account_update
     from rucio.daemons.abacus.collection_replica import collection_replica_update
