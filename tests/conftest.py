@@ -15,8 +15,9 @@ import os
 import shutil
 import signal
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -90,3 +91,12 @@ def view(monkeypatch: pytest.MonkeyPatch):
     fake = ViewComm()
     monkeypatch.setattr(ipywidgets.comm, "create_comm", fake.create_comm)
     return fake
+
+
+@pytest.fixture
+def close_later() -> Iterator[Callable[[Any], None]]:
+    """``close_later(browser)``: closed when the test ends, whatever it did."""
+    made: list[Any] = []
+    yield made.append
+    for browser in made:
+        browser.close()

@@ -52,14 +52,6 @@ def cfg_without_password(sandbox: SandboxSession, tmp_path: Path) -> Path:
     return path
 
 
-@pytest.fixture
-def close_later():
-    made = []
-    yield made.append
-    for browser in made:
-        browser.close()
-
-
 def test_userpass_signs_in_and_shows_lifetime(sandbox: SandboxSession, close_later) -> None:
     browser = rucio_widgets.RucioBrowser()
     close_later(browser)

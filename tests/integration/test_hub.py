@@ -38,14 +38,6 @@ def wait_until(predicate: Any, timeout: float = 30) -> Any:
     raise AssertionError("condition not met")
 
 
-@pytest.fixture
-def close_later():
-    made: list[Any] = []
-    yield made.append
-    for browser in made:
-        browser.close()
-
-
 def through(proxy: Proxy, sandbox: SandboxSession, **extra: Any) -> dict[str, Any]:
     """Settings that reach the sandbox through ``proxy``, as alice."""
     return {

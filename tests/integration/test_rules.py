@@ -5,7 +5,6 @@ Rucio's generic permission policy lets users and administrators do to rules."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -21,14 +20,6 @@ from rucio_widgets.sandbox.seed import (
 from rucio_widgets.sandbox.testing import SandboxSession
 
 pytestmark = pytest.mark.sandbox
-
-
-@pytest.fixture
-def close_later() -> Iterator[Callable[[rucio_widgets.RucioBrowser], None]]:
-    made: list[rucio_widgets.RucioBrowser] = []
-    yield made.append
-    for browser in made:
-        browser.close()
 
 
 def _wait_for_state(browser: rucio_widgets.RucioBrowser, did: str, state: str) -> list:

@@ -5,7 +5,6 @@ come before any byte moves."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -20,14 +19,6 @@ from rucio_widgets.sandbox import SCRATCH_RSE
 from rucio_widgets.sandbox.testing import SandboxSession
 
 pytestmark = pytest.mark.sandbox
-
-
-@pytest.fixture
-def close_later() -> Iterator[Callable[[rucio_widgets.RucioBrowser], None]]:
-    made: list[rucio_widgets.RucioBrowser] = []
-    yield made.append
-    for browser in made:
-        browser.close()
 
 
 def _results(tmp_path: Path, count: int = 2) -> list[Path]:
