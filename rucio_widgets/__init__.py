@@ -20,6 +20,7 @@ from .errors import (
     ReadOnlyError,
     RucioWidgetsError,
     ServerUnavailableError,
+    StorageUnavailableError,
 )
 from .resolve import resolve, upload
 
@@ -42,6 +43,7 @@ __all__ = [
     "RucioBrowser",
     "RucioWidgetsError",
     "ServerUnavailableError",
+    "StorageUnavailableError",
     "doctor",
     "resolve",
     "upload",
