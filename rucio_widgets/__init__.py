@@ -21,6 +21,7 @@ from .errors import (
     RucioWidgetsError,
     ServerUnavailableError,
     SidecarUnavailableError,
+    StorageUnavailableError,
 )
 from .resolve import resolve, upload
 
@@ -44,6 +45,7 @@ __all__ = [
     "RucioWidgetsError",
     "ServerUnavailableError",
     "SidecarUnavailableError",
+    "StorageUnavailableError",
     "doctor",
     "resolve",
     "upload",

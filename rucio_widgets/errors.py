@@ -69,6 +69,15 @@ class NotFoundError(RucioWidgetsError, LookupError):
     pass
 
 
+class StorageUnavailableError(RucioWidgetsError):
+    """An RSE's storage did not take or give the bytes (down, refused, cut off)."""
+
+    default_hint = (
+        "Try again once the storage answers (files already there are skipped), or use "
+        "another RSE (rse=)."
+    )
+
+
 class PermissionDeniedError(RucioWidgetsError):
     default_hint = "Ask the Rucio administrators for the permission, or use your own scope."
 

@@ -16,6 +16,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, Literal, Protocol, TypeVar
 from urllib.parse import quote_plus
 
@@ -25,6 +26,7 @@ from .config import Credentials, Settings
 from .errors import (
     AuthenticationError,
     RucioWidgetsError,
+    StorageUnavailableError,
     garbled_answer,
     is_timeout,
     looks_like_html,
@@ -32,6 +34,7 @@ from .errors import (
     translate,
 )
 from .rucioclient import Connection, connect, token_lifetime
+from .words import clip
 
 log = logging.getLogger(__name__)
 
@@ -725,16 +728,21 @@ class RucioService:
     def upload(self, items: Sequence[dict[str, Any]]) -> None:
         """Upload with Rucio's UploadClient: each file is copied to the RSE, checked, and
         only then registered (``register_after_upload``), so a copy that breaks off leaves
-        no replica for bytes that never arrived."""
-        import logging
-
+        no replica for bytes that never arrived (StorageUnavailableError says which)."""
         from rucio.client.uploadclient import UploadClient
 
-        quiet = logging.getLogger("rucio_widgets.upload")
-        quiet.setLevel(logging.WARNING)
+        reasons = _UploadLog()
         try:
-            UploadClient(_client=self.client, logger=quiet).upload(list(items))
+            UploadClient(_client=self.client, logger=reasons).upload(list(items))
         except Exception as exc:
+            if type(exc).__name__ in ("NoFilesUploaded", "NotAllFilesUploaded"):
+                names = ", ".join(clip(Path(str(i["path"])).name, 60) for i in items[:3])
+                rses = ", ".join(sorted({str(i["rse"]) for i in items}))
+                why = f" ({clip(reasons.failures[-1], 200)})" if reasons.failures else ""
+                raise StorageUnavailableError(
+                    f"The storage of {rses} did not take {names}{why}; nothing was "
+                    "registered for it."
+                ) from exc
             raise translate(exc, doing="uploading") from exc
 
     # --- helpers --------------------------------------------------------------------------
@@ -748,6 +756,23 @@ class RucioService:
             if isinstance(error, AuthenticationError):
                 log.debug("authentication failed while %s", doing)
             raise error from exc
+
+
+class _UploadLog:
+    """A logger for Rucio's upload client: warnings go to ``rucio_widgets.upload``, and
+    why an attempt failed (which the client tells only its log) is kept."""
+
+    def __init__(self) -> None:
+        self.logger = logging.getLogger("rucio_widgets.upload")
+        self.failures: list[str] = []
+
+    def log(self, level: int, msg: object, *args: Any, **kwargs: Any) -> None:
+        text = str(msg) % args if args else str(msg)
+        if text.startswith("Exception: "):  # Rucio's wrappers, then the storage's words
+            said = text.removeprefix("Exception: ").rsplit("Details:", 1)[-1]
+            self.failures.append(" ".join(said.split()))
+        if level >= logging.WARNING:
+            self.logger.log(level, text)
 
 
 #: The first replica call asks for this many files, so the first paths show within a

@@ -127,6 +127,8 @@ class BrowserModel:
         )
         self.export = Export(self.selection, self.paths_cache, self.statuses, self.mode)
         self.remote = Urls(service, self.selection)
+        #: DID -> (state, done) of the last request change that moved files.
+        self._seen: dict[str, tuple[Status, int]] = {}
         self._account = settings.account or ""
         self.uploads = Uploads(service, settings, self.account, self.searcher.default_scopes)
         self.rules_desk = RulesDesk(
@@ -503,9 +505,14 @@ class BrowserModel:
         if self.settings.read_only:
             raise ReadOnlyError(f"This browser is read-only: it cannot {action}.")
 
+    def _moves_files(self, request: Request) -> bool:
+        """Whether a change can move files (its state or count changed), not only its
+        bytes: a download reports bytes every fraction of a second."""
+        return self._seen.get(request.did) != (request.state, request.done)
+
     def _affects_paths(self, request: Request) -> bool:
         # Downloads land file by file: every step (and a failure) may have added files.
-        return (
+        return self._moves_files(request) and (
             request.state == AVAILABLE
             or request.kind == "download"
             or request.did in self.state.selected
@@ -518,7 +525,10 @@ class BrowserModel:
     def _on_request(self, request: Request) -> None:
         """A request changed: update its badge; once data arrived, locate its files again."""
         self.statuses.update({request.did: request.row_status()})
-        self.remote.forget()
+        if not self._moves_files(request):
+            return
+        if request.kind == "rule":
+            self.remote.forget()  # new replicas: other URLs may serve
         if request.state == AVAILABLE or request.kind == "download":
             self.paths_cache.forget(self.selection.file_dids_of(request.did))
             # Collections on screen that hold what arrived get a fresh count (2 of 3 ...).
@@ -528,6 +538,7 @@ class BrowserModel:
                 self.workers.background(self.statuses.annotate, rows, pool=self.workers.badges)
         if self._affects_paths(request):
             self.selection.refresh()
+        self._seen[request.did] = (request.state, request.done)
 
     # --- shutdown -------------------------------------------------------------------------
     def close(self) -> None:

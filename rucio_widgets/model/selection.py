@@ -305,8 +305,11 @@ class Selection:
 
     # --- waiting --------------------------------------------------------------------------
     def mark_unresolved(self) -> None:
-        """Paths are about to change: waiters wait for the resolution that follows."""
-        self._resolved.clear()
+        """Paths are about to change: waiters wait for the resolution that follows (one in
+        flight now is stale: it may have looked before the change)."""
+        with self._lock:
+            self._generation += 1
+            self._resolved.clear()
 
     def wait_resolved(self, timeout: float | None = None) -> bool:
         """Wait until the selection's paths are resolved (available or not)."""

@@ -60,10 +60,12 @@ def _leftovers(sandbox_dir: Path) -> dict[str, object]:
         "clusters": [p.name for p in cluster_dirs()],
         "cluster processes": [pid for root in cluster_dirs() for pid in cluster_pids(root)],
         "tagged processes": owned_pids(sandbox_dir.resolve()),
+        # XRootD's data folders, which live in the temp dir too when run as root.
+        "xrootd folders": [p.name for p in Path(tempfile.gettempdir()).glob("rucio-widgets-xrd-*")],
     }
 
 
-_NOTHING = {"clusters": [], "cluster processes": [], "tagged processes": []}
+_NOTHING = {"clusters": [], "cluster processes": [], "tagged processes": [], "xrootd folders": []}
 
 
 def _search(sandbox: Sandbox) -> int:

@@ -288,3 +288,189 @@ def test_urls_read_back_each_selected_files_bytes(
     }
     for did, url in answer.urls.items():
         assert read_back(url) == expected[did.split(":", 1)[1]]
+
+
+# --- replica mode onto XRD1, the storage the notebook host mounts ---------------------------
+def _xrd1_browser(sandbox: SandboxSession, **kwargs):
+    """A replica-mode browser whose destination is XRD1, read at its mount."""
+    from rucio_widgets import RucioBrowser
+
+    return RucioBrowser(
+        destination_rse=XRD_MOUNTED_RSE,
+        rse_mount_path=str(sandbox.layout.xrd_mount_path),
+        path_begins_at=sandbox.layout.xrd_path_begins_at,
+        **kwargs,
+    )
+
+
+def _mounted(sandbox: SandboxSession, pfn: str) -> Path:
+    """The talk's mapping: root://host:port//rucio/a/b/f -> <mount>/a/b/f."""
+    path = pfn.split("//rucio/", 1)[1]
+    return sandbox.layout.xrd_mount_path / path
+
+
+def test_a_rule_from_the_xrootd_source_to_xrd1_gives_paths_under_its_mount(
+    sandbox: SandboxSession, xrd: dict[str, int]
+) -> None:
+    """root:// to root://: the transfer stand-in copies with xrdcp (adler32 checked), the
+    rule goes OK, and replica mode maps XRD1's PFNs under the mount, with the right bytes."""
+    made = sandbox.make_dataset(
+        files=2, rse=XRD_SOURCE_RSE, account="root", scope="data18", prefix="toxrd1"
+    )
+    browser = _xrd1_browser(sandbox, selected=[made.did])
+    try:
+        [request] = browser.model.make_available()
+        paths = browser.wait(timeout=120)
+    finally:
+        browser.close()
+    rule = sandbox.client().get_replication_rule(str(request.rule_id))
+    assert (rule["state"], rule["rse_expression"], rule["locks_ok_cnt"]) == (
+        "OK",
+        XRD_MOUNTED_RSE,
+        2,
+    )
+    replicas = sandbox.client().list_replicas(
+        [{"scope": made.scope, "name": made.name}], rse_expression=XRD_MOUNTED_RSE
+    )
+    mounted = {}
+    for replica in replicas:
+        [pfn] = replica["rses"][XRD_MOUNTED_RSE]
+        assert pfn.startswith(f"root://127.0.0.1:{xrd[XRD_MOUNTED_RSE]}//rucio/data18/")
+        mounted[replica["name"]] = str(_mounted(sandbox, pfn))
+    assert sorted(paths) == sorted(mounted.values())
+    for local in made.local_paths:
+        assert Path(mounted[local.name]).read_bytes() == local.read_bytes()
+
+
+def test_rules_between_file_and_root_rses_copy_both_ways(
+    sandbox: SandboxSession, xrd: dict[str, int]
+) -> None:
+    """file:// -> root:// and root:// -> file://: the stand-in copies with xrdcp either way."""
+    from rucio_widgets.sandbox.layout import DESTINATION_RSE, SOURCE_RSES
+
+    to_xrd = sandbox.make_dataset(files=1, rse=SOURCE_RSES[0], account="root", scope="data18")
+    to_file = sandbox.make_dataset(files=1, rse=XRD_SOURCE_RSE, account="root", scope="data18")
+    alice = sandbox.client("alice")
+    rules = [
+        alice.add_replication_rule([{"scope": m.scope, "name": m.name}], 1, rse)[0]
+        for m, rse in ((to_xrd, XRD_MOUNTED_RSE), (to_file, DESTINATION_RSE))
+    ]
+    for rule_id in rules:
+        sandbox.wait_for_rule(rule_id, state="OK", timeout=120)
+    [on_xrd] = alice.list_replicas(
+        [{"scope": to_xrd.scope, "name": to_xrd.name}], rse_expression=XRD_MOUNTED_RSE
+    )
+    assert read_back(on_xrd["rses"][XRD_MOUNTED_RSE][0]) == to_xrd.local_paths[0].read_bytes()
+    [on_file] = alice.list_replicas(
+        [{"scope": to_file.scope, "name": to_file.name}],
+        rse_expression=DESTINATION_RSE,
+        schemes=["file"],
+    )
+    mounted = sandbox.mount_path_of(on_file["rses"][DESTINATION_RSE][0])
+    assert mounted.read_bytes() == to_file.local_paths[0].read_bytes()
+
+
+def test_the_talks_xrd1_example_end_to_end(
+    sandbox: SandboxSession, xrd: dict[str, int], tmp_path: Path
+) -> None:
+    """Upload results to the XRootD scratch disk (rucio_widgets.upload, Rucio's upload
+    client over root://), ask for them on XRD1 by a rule, and read them at the mount:
+    root://127.0.0.1:PORT//rucio/user/alice/xx/yy/f is <mount>/user/alice/xx/yy/f."""
+    import rucio_widgets
+
+    tag = os.urandom(4).hex()
+    folder = tmp_path / "results"
+    folder.mkdir()
+    for number in range(2):
+        (folder / f"xrd1.{tag}.hist_{number}.csv").write_bytes(os.urandom(3000 + number))
+    dataset = f"user.alice.xrd1.{tag}"
+    dids = rucio_widgets.upload(
+        str(folder / "*.csv"), dataset=dataset, rse=XRD_SCRATCH_RSE, timeout=120
+    )
+    assert sorted(dids) == sorted(f"user.alice:{p.name}" for p in folder.iterdir())
+    browser = _xrd1_browser(sandbox, selected=[f"user.alice:{dataset}"])
+    try:
+        browser.make_available()
+        paths = browser.wait(timeout=120)
+        assert browser.paths == paths
+    finally:
+        browser.close()
+    assert len(paths) == 2
+    replicas = sandbox.client().list_replicas(
+        [{"scope": "user.alice", "name": dataset}], rse_expression=XRD_MOUNTED_RSE
+    )
+    for replica in replicas:
+        [pfn] = replica["rses"][XRD_MOUNTED_RSE]
+        path = _mounted(sandbox, pfn)
+        assert str(path) in paths
+        assert path.relative_to(sandbox.layout.xrd_mount_path).parts[:2] == ("user", "alice")
+        assert path.read_bytes() == (folder / replica["name"]).read_bytes()
+
+
+def test_an_upload_cut_off_by_a_stopped_xrootd_registers_nothing_and_a_rerun_completes(
+    sandbox: SandboxSession, xrd: dict[str, int], tmp_path: Path, fail_fast
+) -> None:
+    """The scratch disk's server freezes while a file is half across, then dies: the upload
+    fails in words, Rucio has no replica of the bytes that never arrived, and once the
+    server is back the same call uploads the rest (the file that made it is skipped)."""
+    import concurrent.futures
+
+    import rucio_widgets
+    from rucio_widgets.sandbox.xrootd import XrootdServer
+
+    tag = os.urandom(4).hex()
+    folder = tmp_path / "results"
+    folder.mkdir()
+    small, big = folder / f"cut.{tag}.a_small.csv", folder / f"cut.{tag}.b_big.dat"
+    small.write_bytes(os.urandom(2000))
+    big.write_bytes(os.urandom(BIG))
+    dataset = f"user.alice.cut.{tag}"
+    server = process_name(XRD_SCRATCH_RSE)
+    storage = XrootdServer(sandbox.sandbox.dir, XRD_SCRATCH_RSE, xrd[XRD_SCRATCH_RSE]).export
+
+    def upload() -> list[str]:
+        return rucio_widgets.upload(
+            [str(small), str(big)], dataset=dataset, rse=XRD_SCRATCH_RSE, timeout=300
+        )
+
+    alice = sandbox.client("alice")
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        try:
+            running = pool.submit(upload)
+            _wait_for(
+                lambda: [
+                    p for p in storage.rglob(f"{big.name}.rucio.upload") if p.stat().st_size > 0
+                ]
+            )
+            sandbox.sandbox.signal_process(server, signal.SIGSTOP)
+            sandbox.sandbox.signal_process(server, signal.SIGKILL)
+            with pytest.raises(rucio_widgets.RucioWidgetsError) as failed:
+                running.result(timeout=240)
+        finally:
+            if not sandbox.sandbox.status().running.get(server):
+                sandbox.sandbox.start_process(server)
+    message = f"{failed.value.message} {failed.value.hint}"
+    assert isinstance(failed.value, rucio_widgets.StorageUnavailableError), message
+    assert f"The storage of {XRD_SCRATCH_RSE} did not take {big.name}" in message, message
+    assert "nothing was registered" in message, message
+    registered = {
+        r["name"]: r
+        for r in alice.list_replicas(
+            [
+                {"scope": "user.alice", "name": small.name},
+                {"scope": "user.alice", "name": big.name},
+            ],
+            all_states=True,
+        )
+    }
+    assert big.name not in registered  # no replica for bytes that never arrived
+    assert registered[small.name]["states"] == {XRD_SCRATCH_RSE: "AVAILABLE"}
+
+    dids = upload()  # the same call, once the server is back
+    assert sorted(dids) == sorted([f"user.alice:{small.name}", f"user.alice:{big.name}"])
+    [replica] = alice.list_replicas([{"scope": "user.alice", "name": big.name}])
+    [pfn] = replica["rses"][XRD_SCRATCH_RSE]
+    assert read_back(pfn, timeout=120) == big.read_bytes()
+    assert sorted(f["name"] for f in alice.list_files("user.alice", dataset)) == sorted(
+        [small.name, big.name]
+    )
