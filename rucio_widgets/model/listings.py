@@ -109,6 +109,11 @@ class PagedListing:
     def done(self) -> bool:
         return self.complete or self.error is not None or self.cancelled
 
+    @property
+    def target(self) -> int:
+        """How many rows the reader was asked to hold."""
+        return self._target
+
     def ensure(self, count: int) -> None:
         """Ask the reader to hold at least ``count`` rows (starting it if needed)."""
         with self._cond:

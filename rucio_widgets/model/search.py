@@ -69,7 +69,11 @@ class SortedResults:
 
     @classmethod
     def of(cls, listing: PagedListing, by: SortKey, descending: bool) -> SortedResults:
-        return cls(by, descending, listing, sorted_rows(list(listing.rows), by, descending))
+        rows = sorted_rows(list(listing.rows), by, descending)
+        # A sort taken while a page is on its way (a click before the first rows arrive)
+        # takes that page in too, instead of freezing an empty or partial snapshot.
+        waiting = not listing.done and listing.target > len(rows)
+        return cls(by, descending, listing, rows, listing.target if waiting else None)
 
     def again(self) -> SortedResults:
         """The same sort over everything the listing has loaded now."""

@@ -292,6 +292,22 @@ def test_load_more_from_the_view_sorts_again_once_its_rows_are_in(
     assert len(names) == 150 and names == sorted(names, reverse=True)
 
 
+def test_a_sort_clicked_before_the_first_page_arrives_takes_that_page_in(
+    model: BrowserModel, fake: FakeService
+) -> None:
+    sizes_catalogue(fake, 3)
+    fake.search_gate = threading.Event()  # the rows are still on their way
+    model.search("mc20:mc20.*.sample", wait=False)
+    early = model.sort("name", descending=True)
+    assert early is not None and early["rows"] == 0
+    fake.search_gate.set()
+    state = wait_until(lambda: (model.state.results_state.get("sort") or {}).get("more") == 0)
+    assert state
+    assert model.state.results_state["sort"]["rows"] == 4
+    names = [r.did for r in model.results]
+    assert names == sorted(names, reverse=True) and len(names) == 4
+
+
 def test_a_new_search_ends_the_sort_and_bad_sorts_say_why(
     model: BrowserModel, fake: FakeService
 ) -> None:
