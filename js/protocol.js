@@ -123,6 +123,8 @@ export const MSG_SORT = "sort";
 
 export const MSG_LOCAL_PATHS = "local_paths";
 
+export const MSG_REMOTE_URLS = "remote_urls";
+
 /** Availability deltas: `StatusMessage`. */
 export const MSG_STATUS = "status";
 
@@ -366,6 +368,14 @@ export const MSG_RULES_CHANGED = "rules_changed";
  */
 
 /**
+ * Remote-read URLs (root://, davs://, https://) of one DID's files, or of the selection's when `did` is absent: what the copy menu's "Copy remote URLs" copies.
+ * @typedef {object} RemoteUrlsRequest
+ * @property {"remote_urls"} type
+ * @property {number} request_id
+ * @property {string} [did]
+ */
+
+/**
  * Local paths of one DID's files (a file, or a collection's files), or of the selection when `did` is absent: what the copy menu puts on the clipboard.
  * @typedef {object} LocalPathsRequest
  * @property {"local_paths"} type
@@ -591,6 +601,23 @@ export const MSG_RULES_CHANGED = "rules_changed";
  */
 
 /**
+ * One URL per file that an RSE serves remotely, in order, and how many have none.
+ * @typedef {object} RemoteUrlsAnswer
+ * @property {string[]} urls
+ * @property {number} missing files no RSE serves over root://, davs:// or https://
+ */
+
+/**
+ * The reply to remote_urls.
+ * @typedef {object} RemoteUrlsReply
+ * @property {string} type the request's type
+ * @property {number} request_id
+ * @property {PanelError} [error] set when the work failed or was cancelled
+ * @property {string[]} urls
+ * @property {number} missing files no RSE serves over root://, davs:// or https://
+ */
+
+/**
  * Availability deltas (not a reply).
  * @typedef {object} StatusMessage
  * @property {"status"} type
@@ -653,12 +680,12 @@ export const MSG_RULES_CHANGED = "rules_changed";
 
 /**
  * The request kinds and their payloads; the widget's handler table covers exactly these.
- * @typedef {{search: SearchRequest, page: PageRequest, details: DetailsRequest, load_more: LoadMoreRequest, select_all: SelectAllRequest, cancel: CancelRequest, cancel_request: CancelRequestRequest, make_available: MakeAvailableRequest, cancel_download: CancelDownloadRequest, sign_in: SignInRequest, sign_out: SignOutRequest, rules: RulesRequest, rule_action: RuleActionRequest, quotas: QuotasRequest, upload: UploadRequest, sort: SortRequest, local_paths: LocalPathsRequest}} Requests
+ * @typedef {{search: SearchRequest, page: PageRequest, details: DetailsRequest, load_more: LoadMoreRequest, select_all: SelectAllRequest, cancel: CancelRequest, cancel_request: CancelRequestRequest, make_available: MakeAvailableRequest, cancel_download: CancelDownloadRequest, sign_in: SignInRequest, sign_out: SignOutRequest, rules: RulesRequest, rule_action: RuleActionRequest, quotas: QuotasRequest, upload: UploadRequest, sort: SortRequest, local_paths: LocalPathsRequest, remote_urls: RemoteUrlsRequest}} Requests
  */
 
 /**
  * The reply each request kind gets (`Reply` alone: an acknowledgement).
- * @typedef {{search: SearchReply, page: PageReply, details: DetailsReply, load_more: Reply, select_all: Reply, cancel: Reply, cancel_request: Reply, make_available: MakeAvailableReply, cancel_download: Reply, sign_in: SignInReply, sign_out: Reply, rules: RulesReply, rule_action: RuleActionReply, quotas: QuotasReply, upload: UploadReply, sort: SortReply, local_paths: LocalPathsReply}} Replies
+ * @typedef {{search: SearchReply, page: PageReply, details: DetailsReply, load_more: Reply, select_all: Reply, cancel: Reply, cancel_request: Reply, make_available: MakeAvailableReply, cancel_download: Reply, sign_in: SignInReply, sign_out: Reply, rules: RulesReply, rule_action: RuleActionReply, quotas: QuotasReply, upload: UploadReply, sort: SortReply, local_paths: LocalPathsReply, remote_urls: RemoteUrlsReply}} Replies
  */
 
 /**

@@ -167,6 +167,11 @@ def _local_paths(call: Call) -> Future[Any]:
     return call.model.workers.run(call.model.local_paths, did)
 
 
+def _remote_urls(call: Call) -> Future[Any]:
+    did = call.text("did") or None
+    return call.model.workers.run(call.model.remote_urls, did)
+
+
 def _sign_out(call: Call) -> Answer:
     call.model.sign_out()
     return None
@@ -258,6 +263,7 @@ HANDLERS: dict[str, Handler] = {
     protocol.MSG_UPLOAD: Handler(_upload, writes=True, inline_errors=True),
     protocol.MSG_SORT: Handler(_sort),
     protocol.MSG_LOCAL_PATHS: Handler(_local_paths, inline_errors=True),
+    protocol.MSG_REMOTE_URLS: Handler(_remote_urls, inline_errors=True),
 }
 
 

@@ -121,6 +121,7 @@ MSG_QUOTAS = "quotas"
 MSG_UPLOAD = "upload"
 MSG_SORT = "sort"
 MSG_LOCAL_PATHS = "local_paths"
+MSG_REMOTE_URLS = "remote_urls"
 
 # --- messages: Python -> view ---------------------------------------------------------------
 
@@ -379,6 +380,15 @@ class SortRequest(TypedDict):
     descending: bool
 
 
+class RemoteUrlsRequest(TypedDict):
+    """Remote-read URLs (root://, davs://, https://) of one DID's files, or of the
+    selection's when ``did`` is absent: what the copy menu's "Copy remote URLs" copies."""
+
+    type: Literal["remote_urls"]
+    request_id: int
+    did: NotRequired[str]
+
+
 class LocalPathsRequest(TypedDict):
     """Local paths of one DID's files (a file, or a collection's files), or of the
     selection when ``did`` is absent: what the copy menu puts on the clipboard."""
@@ -533,6 +543,17 @@ class LocalPathsReply(Reply, LocalPathsAnswer):
     """The reply to local_paths."""
 
 
+class RemoteUrlsAnswer(TypedDict):
+    """One URL per file that an RSE serves remotely, in order, and how many have none."""
+
+    urls: list[str]
+    missing: int  # files no RSE serves over root://, davs:// or https://
+
+
+class RemoteUrlsReply(Reply, RemoteUrlsAnswer):
+    """The reply to remote_urls."""
+
+
 class StatusMessage(TypedDict):
     """Availability deltas (not a reply)."""
 
@@ -616,6 +637,7 @@ REQUESTS = {
     MSG_UPLOAD: UploadRequest,
     MSG_SORT: SortRequest,
     MSG_LOCAL_PATHS: LocalPathsRequest,
+    MSG_REMOTE_URLS: RemoteUrlsRequest,
 }
 
 #: The reply each request kind gets (``Reply`` alone: an acknowledgement).
@@ -637,6 +659,7 @@ REPLIES = {
     MSG_UPLOAD: UploadReply,
     MSG_SORT: SortReply,
     MSG_LOCAL_PATHS: LocalPathsReply,
+    MSG_REMOTE_URLS: RemoteUrlsReply,
 }
 
 #: Messages Python sends on its own (not replies), and their payloads.

@@ -199,6 +199,29 @@ async function localPaths(rpc, did) {
 }
 
 /**
+ * Ask Python for remote-read URLs (root://, davs://, https://) of a DID's files (or of the
+ * selection's, with no DID): for readers that open files where they are, with no rule and
+ * no download.
+ * @param {Invoker} rpc
+ * @param {string} [did]
+ * @returns {Promise<string[]>} at least one URL
+ */
+async function remoteUrls(rpc, did) {
+  const reply = await rpc.invoke("remote_urls", did ? { did } : {}).promise;
+  if (reply.error) throw new Error(String(reply.error.message || "The remote URLs could not be read."));
+  const urls = reply.urls ?? [];
+  if (!urls.length) {
+    const whose = did ? did : "the selection";
+    throw new Error(
+      reply.missing
+        ? `No remote URL: no storage serves the files of ${whose} over root://, davs:// or https://.`
+        : `No files in ${whose}.`,
+    );
+  }
+  return urls;
+}
+
+/**
  * The PFN to copy: the replica with a local path (the destination) first, then an
  * available one, then any.
  * @param {ReplicaInfo[]} replicas
@@ -248,6 +271,11 @@ export function rowItems(rpc, row) {
       label: collection ? "Copy local paths of its files" : "Copy local path",
       what: collection ? "the local paths" : "the local path",
       text: async () => (await localPaths(rpc, row.did)).join("\n"),
+    },
+    {
+      label: collection ? "Copy remote URLs of its files" : "Copy remote URL",
+      what: collection ? "the remote URLs" : "the remote URL",
+      text: async () => (await remoteUrls(rpc, row.did)).join("\n"),
     },
   ];
   if (!collection) {
@@ -323,6 +351,11 @@ export function selectionItems(rpc, selected) {
       label: "Copy local paths as code",
       what: "the paths as code",
       text: async () => pathsCode(await localPaths(rpc)),
+    },
+    {
+      label: "Copy remote URLs (root://)",
+      what: "the remote URLs",
+      text: async () => (await remoteUrls(rpc)).join("\n"),
     },
     { label: "Copy selected DIDs", what: "the DIDs", text: () => selected.join("\n") },
   ];

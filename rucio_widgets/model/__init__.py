@@ -44,6 +44,7 @@ from ..protocol import (
     MakeOptions,
     PageAnswer,
     QuotasAnswer,
+    RemoteUrlsAnswer,
     RowStatus,
     SortState,
     Status,
@@ -332,6 +333,12 @@ class BrowserModel:
         """Remote-read URLs of the selected files, one per file that an RSE serves over
         root://, davs:// or https:// (worked out on a worker, kept until data moves)."""
         return self._finish(self.workers.run(self.remote.compute), timeout, "the URLs")
+
+    def remote_urls(self, did: str | None = None) -> RemoteUrlsAnswer:
+        """Remote-read URLs of a DID's files, or of the selection's (blocking: run it on a
+        worker); ``missing`` counts the files no RSE serves remotely."""
+        found = self.remote.of_did(did_of(did)) if did else self.remote.compute()
+        return {"urls": list(found.urls.values()), "missing": len(found.missing)}
 
     # --- rules and quotas -----------------------------------------------------------------
     def rules(self, state: str | None = None, timeout: float | None = 60) -> list[Rule]:

@@ -12,9 +12,10 @@ The answer is kept until the selection changes or a request of the browser moves
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..service import Service
+from ..service import DIDRow, Service
 from .selection import Selection
 
 #: The protocols a reader can open remotely, in the order they are preferred on an RSE.
@@ -58,7 +59,17 @@ class Urls:
         with self._lock:
             if self._cached is not None and self._cached[0] == selected:
                 return self._cached[1]
-        files = self.selection.files()
+        answer = self.of_files(self.selection.files())
+        with self._lock:
+            self._cached = (selected, answer)
+        return answer
+
+    def of_did(self, did: str) -> RemoteUrls:
+        """The URLs of one DID's files: a file's own, or a collection's (not cached)."""
+        return self.of_files(self.selection.files_below(self.selection.row_of(did)))
+
+    def of_files(self, files: Sequence[DIDRow]) -> RemoteUrls:
+        """One URL per file that an RSE serves remotely: replicas in bulk, in file order."""
         found: dict[str, str] = {}
         for replicas in self.service.replicas(
             [(f.scope, f.name) for f in files], None, schemes=REMOTE_SCHEMES
@@ -66,10 +77,7 @@ class Urls:
             url = pick_url(replicas.pfns)
             if url is not None:
                 found[replicas.did] = url
-        answer = RemoteUrls(
+        return RemoteUrls(
             {f.did: found[f.did] for f in files if f.did in found},
             [f.did for f in files if f.did not in found],
         )
-        with self._lock:
-            self._cached = (selected, answer)
-        return answer

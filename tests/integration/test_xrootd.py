@@ -290,6 +290,27 @@ def test_urls_read_back_each_selected_files_bytes(
         assert read_back(url) == expected[did.split(":", 1)[1]]
 
 
+def test_the_copy_menus_remote_urls_read_back_a_datasets_files(
+    sandbox: SandboxSession, xrd: dict[str, int], view
+) -> None:
+    """The panel's "Copy remote URLs" (a remote_urls request for a row's DID): one
+    root:// URL per file of the dataset, each reading back that file's bytes."""
+    from rucio_widgets import RucioBrowser
+
+    mine = sandbox.make_dataset(files=2, rse=XRD_SCRATCH_RSE, prefix="copyurls")
+    browser = RucioBrowser()
+    try:
+        reply = view.of(browser).request({"type": "remote_urls", "did": mine.did}, timeout=60)
+    finally:
+        browser.close()
+    assert "error" not in reply, reply
+    assert reply["missing"] == 0 and len(reply["urls"]) == len(mine.files)
+    expected = {p.name: p.read_bytes() for p in mine.local_paths}
+    for url in reply["urls"]:
+        assert url.startswith("root://127.0.0.1:")
+        assert read_back(url) == expected[url.rsplit("/", 1)[1]]
+
+
 # --- replica mode onto XRD1, the storage the notebook host mounts ---------------------------
 def _xrd1_browser(sandbox: SandboxSession, **kwargs):
     """A replica-mode browser whose destination is XRD1, read at its mount."""

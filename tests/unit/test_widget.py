@@ -363,6 +363,27 @@ def test_local_paths_request_answers_in_place(widget: RucioBrowser, fake: FakeSe
     assert widget.error == {}  # the menu says it, not the banner
 
 
+def test_remote_urls_request_answers_in_place(widget: RucioBrowser, fake: FakeService) -> None:
+    fake.file_replicas["data18:ds.f0002"] = {DEST: "file://localhost/mnt/ds.f0002"}
+    comm = comm_of(widget)
+    reply = comm.request({"type": "remote_urls", "did": "data18:ds"})
+    assert reply == {
+        "type": "remote_urls",
+        "request_id": reply["request_id"],
+        "urls": [
+            f"root://site_datadisk.example.org:1094//data/rucio/data18/ds.f{i:04d}" for i in (0, 1)
+        ],
+        "missing": 1,  # only on a file:// RSE: nothing serves it remotely
+    }
+    widget.selected = ["data18:ds.f0001"]
+    selection = comm.request({"type": "remote_urls"})
+    assert selection["urls"] == reply["urls"][1:] and selection["missing"] == 0
+    bad = comm.request({"type": "remote_urls", "did": "no-scope-here"})
+    assert bad["error"]["kind"] == "InvalidQueryError"
+    assert "scope" in bad["error"]["message"]
+    assert widget.error == {}  # the menu says it, not the banner
+
+
 def test_sidecar_without_the_package_points_to_the_docked_view(
     widget: RucioBrowser, monkeypatch: pytest.MonkeyPatch
 ) -> None:

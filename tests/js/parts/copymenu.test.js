@@ -55,7 +55,14 @@ describe("CopyMenu", () => {
     const t = setup();
     t.menu.show(t.anchor, rowItems(t.rpc, FILE));
     expect(t.menu.open).toBe(true);
-    expect(t.labels()).toEqual(["Copy DID", "Copy local path", "Copy PFN", "Copy checksum", "Copy as code"]);
+    expect(t.labels()).toEqual([
+      "Copy DID",
+      "Copy local path",
+      "Copy remote URL",
+      "Copy PFN",
+      "Copy checksum",
+      "Copy as code",
+    ]);
     expect(document.activeElement).toBe(t.menu.items()[0]);
     await t.choose("Copy DID");
     expect(t.clipboard).toEqual(["data18:AOD.003.root"]);
@@ -91,6 +98,7 @@ describe("CopyMenu", () => {
     expect(t.labels()).toEqual([
       "Copy DID",
       "Copy local paths of its files",
+      "Copy remote URLs of its files",
       "Copy as code",
       "Copy local paths as code",
     ]);
@@ -112,6 +120,31 @@ describe("CopyMenu", () => {
       "No local path yet: the files of data18:AOD.002 are not available here. Make them available first.",
     );
     expect(t.menu.note.classList.contains("rw-copied-problem")).toBe(true);
+  });
+
+  it("asks Python for remote URLs of a row's files and of the selection, and says why when there are none", async () => {
+    const t = setup();
+    t.menu.show(t.anchor, rowItems(t.rpc, DATASET));
+    const chosen = t.choose("Copy remote URLs of its files");
+    await Promise.resolve();
+    const call = t.rpc.last("remote_urls");
+    expect(call.payload).toEqual({ did: "data18:AOD.002" });
+    await t.rpc.answer(call, { urls: ["root://h:1094//rucio/a", "root://h:1094//rucio/b"], missing: 0 });
+    await chosen;
+    expect(t.clipboard).toEqual(["root://h:1094//rucio/a\nroot://h:1094//rucio/b"]);
+    expect(t.menu.note.textContent).toBe("Copied the remote URLs");
+
+    t.menu.show(t.anchor, selectionItems(t.rpc, ["a:1"]));
+    const none = t.choose("Copy remote URLs (root://)");
+    await Promise.resolve();
+    const selection = t.rpc.last("remote_urls");
+    expect(selection.payload).toEqual({}); // the selection's
+    await t.rpc.answer(selection, { urls: [], missing: 2 });
+    await none;
+    expect(t.clipboard).toHaveLength(1); // nothing copied
+    expect(t.menu.note.textContent).toBe(
+      "No remote URL: no storage serves the files of the selection over root://, davs:// or https://.",
+    );
   });
 
   it("reads a file's PFN and checksum from its details", async () => {
