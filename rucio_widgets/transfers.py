@@ -3,7 +3,8 @@
 A ``Request`` follows one DID the user asked for. ``Requests`` is the registry every part
 reads (badges, ``wait()``); it tells its listener about each change. ``RuleTracker`` (replica
 mode) creates or reuses rules and polls the ones in flight on one thread, one rule call per
-request per poll, with a ``Backoff``. ``Downloads`` (download mode) runs Rucio's
+request per poll, each rule on a ``PollSchedule`` of its own (soon again while its locks
+move, later and later while they do not). ``Downloads`` (download mode) runs Rucio's
 ``DownloadClient`` on one thread, in batches, so cancellation happens between batches;
 while a batch runs, a watcher reports each file that lands and the bytes arrived so far
 (the client writes ``<name>.part`` and renames it once its checksum matches). Neither knows
@@ -15,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -118,6 +120,59 @@ class Backoff:
         return self.delay
 
 
+@dataclass(frozen=True)
+class PollTiming:
+    """The knobs of a ``PollSchedule``, in seconds."""
+
+    #: The first look after a request: the rule was read when it was made.
+    first: float = 1.0
+    #: While locks do not move, each wait is this much longer than the one before ...
+    factor: float = 1.6
+    #: ... up to this.
+    ceiling: float = 60.0
+    #: While locks move: never sooner than this ...
+    fastest: float = 0.5
+    #: ... and never later than this.
+    moving_ceiling: float = 10.0
+
+
+class PollSchedule:
+    """When to look at one rule again, from what its locks did since the last look.
+
+    While locks move, the next look is when all of them should be OK at the rate seen (the
+    files done since the last progress over the time it took), within ``fastest`` and
+    ``moving_ceiling``: a rule that is about to finish is seen soon after, and a long
+    transfer costs a look every few seconds, not one a second. While they do not move
+    (all-or-nothing transfers, a stuck source), the waits grow by ``factor`` up to
+    ``ceiling``, from ``first`` after the request; with the defaults that is no more looks
+    in the first minute than a 1.5x backoff that also looked at once, and they come
+    sooner in the first seconds, when a user watches.
+    """
+
+    def __init__(self, now: float, done: int = 0, timing: PollTiming | None = None) -> None:
+        self.timing = timing or PollTiming()
+        self.due_at = now + self.timing.first
+        self._wait = self.timing.first
+        self._progress_at = now  # the last time the done count rose (or the start)
+        self._done = done
+
+    def looked(self, now: float, done: int, total: int) -> float:
+        """Record a look that found ``done`` of ``total`` locks OK; return when to look next
+        (and keep it in ``due_at``)."""
+        timing = self.timing
+        if done > self._done:
+            rate = (done - self._done) / max(now - self._progress_at, 1e-3)
+            eta = max(total - done, 0) / rate
+            wait = min(max(eta, timing.fastest), timing.moving_ceiling)
+            self._progress_at, self._done = now, done
+            self._wait = max(wait, timing.first)  # where the backoff resumes if it stalls
+        else:
+            wait = self._wait
+            self._wait = min(self._wait * timing.factor, timing.ceiling)
+        self.due_at = now + wait
+        return self.due_at
+
+
 def request_from_rule(did: str, rule: dict[str, Any]) -> Request:
     """A rule of Rucio's in the extension's vocabulary, with its lock counts."""
     ok = int(rule.get("locks_ok_cnt") or 0)
@@ -172,7 +227,9 @@ class RuleTracker:
         self._wake = threading.Event()
         self._poller: threading.Thread | None = None
         self._closed = False
-        self.backoff = Backoff()
+        self.timing = PollTiming()
+        #: DID -> when to look at its rule again.
+        self._schedules: dict[str, PollSchedule] = {}
 
     def rses_of(self, expression: str) -> set[str]:
         """The RSEs an expression selects (empty when it selects none); cached."""
@@ -256,15 +313,16 @@ class RuleTracker:
             self.service.boost_rule(str(rule["id"]))  # asking again means: retry it
         request = request_from_rule(row.did, rule)
         self.requests.set(request)
-        self.kick()
+        self.kick(request)
         return request
 
     def retry(self, did: str) -> None:
         request = self.requests.get(did)
         if request is not None and request.kind == "rule" and request.rule_id:
             self.service.boost_rule(request.rule_id)
-            self.requests.set(replace(request, state=REPLICATING, message=""))
-            self.kick()
+            retried = replace(request, state=REPLICATING, message="")
+            self.requests.set(retried)
+            self.kick(retried)
 
     def pick_up(self, account: str) -> None:
         """After a kernel restart: follow this account's unfinished rules to the
@@ -273,12 +331,19 @@ class RuleTracker:
             return
         for rule in self.service.account_rules(account):
             if rule.get("state") != "OK" and self.covers(rule, account):
-                self.requests.set(request_from_rule(f"{rule['scope']}:{rule['name']}", rule))
-        self.kick()
+                request = request_from_rule(f"{rule['scope']}:{rule['name']}", rule)
+                self.requests.set(request)
+                self.kick(request)
 
     # --- polling --------------------------------------------------------------------------
-    def kick(self) -> None:
+    def kick(self, request: Request | None = None) -> None:
+        """Follow ``request`` (its first look comes ``timing.first`` later: it was just
+        read) and make sure the poller runs."""
         with self._lock:
+            if request is not None:
+                self._schedules[request.did] = PollSchedule(
+                    time.monotonic(), request.done, self.timing
+                )
             if self._poller is None or not self._poller.is_alive():
                 self._poller = threading.Thread(
                     target=self._poll_loop, daemon=True, name="rucio-widgets poller"
@@ -289,21 +354,37 @@ class RuleTracker:
     def _in_flight(self) -> list[Request]:
         return [r for r in self.requests.all() if r.kind == "rule" and r.in_flight]
 
+    def _schedule_of(self, request: Request, now: float) -> PollSchedule:
+        schedule = self._schedules.get(request.did)
+        if schedule is None:  # in flight without a kick (set by someone else): look soon
+            schedule = self._schedules[request.did] = PollSchedule(now, request.done, self.timing)
+        return schedule
+
     def _poll_loop(self) -> None:
         while not self._closed:
+            self._wake.clear()
             with self._lock:
                 active = self._in_flight()
                 if not active:
                     self._poller = None
+                    self._schedules.clear()
                     return
-            changed = self.poll(active)
-            self._wake.clear()
-            self._wake.wait(self.backoff.next(changed))
+                now = time.monotonic()
+                for did in set(self._schedules) - {r.did for r in active}:
+                    del self._schedules[did]
+                due = [r for r in active if self._schedule_of(r, now).due_at <= now]
+            if due:
+                self.poll(due)
+                continue
+            with self._lock:
+                next_at = min(s.due_at for s in self._schedules.values())
+            self._wake.wait(max(next_at - time.monotonic(), 0.0))
 
     def poll(self, active: Sequence[Request]) -> bool:
-        """One poll: one rule call per request; whether anything changed."""
+        """One look at each of ``active``: one rule call per request; whether anything
+        changed. Each request's next look follows from what its locks did."""
         changed = False
-        for request in active:
+        for index, request in enumerate(active):
             try:
                 rule = self.service.get_rule(str(request.rule_id))
                 self.requests.server_error = None
@@ -313,8 +394,15 @@ class RuleTracker:
                 continue
             except RucioWidgetsError as exc:
                 self.requests.server_error = exc  # keep polling: the server may come back
+                now = time.monotonic()
+                with self._lock:  # all of them look again later, as after no progress
+                    for waiting in active[index:]:
+                        self._schedule_of(waiting, now).looked(now, waiting.done, waiting.total)
                 break
             updated = request_from_rule(request.did, rule)
+            now = time.monotonic()
+            with self._lock:
+                self._schedule_of(request, now).looked(now, updated.done, updated.total)
             if updated != request:
                 changed = True
                 self.requests.set(updated)

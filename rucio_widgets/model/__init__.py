@@ -530,7 +530,14 @@ class BrowserModel:
             self.selection.mark_unresolved()  # resolved again right after
 
     def _on_request(self, request: Request) -> None:
-        """A request changed: update its badge; once data arrived, locate its files again."""
+        """A request changed: update its badge; once data arrived, locate its files again;
+        then wake whoever waits on the selection."""
+        try:
+            self._follow_request(request)
+        finally:
+            self.selection.changed()
+
+    def _follow_request(self, request: Request) -> None:
         self.statuses.update({request.did: request.row_status()})
         if not self._moves_files(request):
             return

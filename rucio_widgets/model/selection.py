@@ -64,6 +64,9 @@ class Selection:
         self._generation = 0
         self._resolved = threading.Event()
         self._resolved.set()
+        #: Bumped on every request change and finished resolution: wait() wakes on it.
+        self._changes = threading.Condition()
+        self._change_count = 0
         self.error: RucioWidgetsError | None = None
 
     @property
@@ -210,6 +213,7 @@ class Selection:
             with self._lock:
                 if generation == self._generation:
                     self._resolved.set()
+            self.changed()
 
     def _warm(self, row: DIDRow) -> bool:
         """Answer ``row`` from the path cache when it validates (see pathcache)."""
@@ -304,6 +308,17 @@ class Selection:
         self.statuses.update(updates, send=False)
 
     # --- waiting --------------------------------------------------------------------------
+    def changed(self) -> None:
+        """A request changed or a resolution ended: wake wait() to look again."""
+        with self._changes:
+            self._change_count += 1
+            self._changes.notify_all()
+
+    def _wait_change(self, seen: int, timeout: float) -> None:
+        with self._changes:
+            if self._change_count == seen:
+                self._changes.wait(timeout)
+
     def mark_unresolved(self) -> None:
         """Paths are about to change: waiters wait for the resolution that follows (one in
         flight now is stale: it may have looked before the change)."""
@@ -349,18 +364,21 @@ class Selection:
 
         Raises NotAvailableError naming what is missing and its state (STUCK with the
         rule's error, FAILED with the reason, NOT_AVAILABLE when nothing was requested),
-        or when ``timeout`` passes first.
+        or when ``timeout`` passes first. It wakes on each change of a request and at the
+        end of each resolution (``poll`` only bounds a wait between two looks).
         """
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
+            with self._changes:
+                seen = self._change_count
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
             if not self._resolved.wait(remaining):
                 break
-            if not transfers or not self.in_flight():
-                break
+            if (not transfers or not self.in_flight()) and self._resolved.is_set():
+                break  # (a change may have started another resolution: wait for that one)
             if deadline is not None and time.monotonic() >= deadline:
                 break
-            time.sleep(poll)
+            self._wait_change(seen, poll)
         pending = self.in_flight()
         if self.requests.server_error is not None and pending:
             raise self.requests.server_error

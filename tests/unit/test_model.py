@@ -23,7 +23,7 @@ from rucio_widgets.errors import (
 )
 from rucio_widgets.model import BrowserModel
 from rucio_widgets.protocol import PAGE_SIZE, RowStatus
-from rucio_widgets.transfers import Backoff
+from rucio_widgets.transfers import Backoff, PollTiming
 
 DEST = "NOTEBOOK_DISK"
 SOURCE = "SITE_DATADISK"
@@ -92,7 +92,9 @@ def model(fake: FakeService, events: Events) -> Iterator[BrowserModel]:
     made = BrowserModel(fake, fake.settings, events=events)
     made.start(wait=True)
     # Rules in the fake move only when the test says so: poll at once.
-    made.mode.rules.backoff = Backoff(first=0.01, ceiling=0.05)  # type: ignore[attr-defined]
+    made.mode.rules.timing = PollTiming(  # type: ignore[attr-defined]
+        first=0.01, ceiling=0.05, fastest=0.01, moving_ceiling=0.05
+    )
     yield made
     made.close()
 
@@ -561,6 +563,27 @@ def test_make_available_follows_the_rule_to_the_paths(
     assert len(paths) == 3 and all(Path(p).is_file() for p in paths)
     sent = [u["data18:ds"]["status"] for u in events.statuses if "data18:ds" in u]
     assert sent[0] == "REPLICATING" and sent[-1] == "AVAILABLE"
+
+
+def test_wait_wakes_when_the_rule_is_done_rather_than_at_its_next_look(
+    model: BrowserModel, fake: FakeService
+) -> None:
+    """wait() returns on the change itself, not after sleeping out its `poll` bound (60 s
+    here: a wait that slept between looks would still be asleep when the test gives up)."""
+    fake.add_dataset("data18:ds", 2, on=[SOURCE])
+    model.set_selected(["data18:ds"])
+    assert model.wait_resolved(5)
+    [request] = model.make_available()
+    assert request.rule_id is not None
+    rule_id = request.rule_id
+    got: list[list[str]] = []
+    waiter = threading.Thread(target=lambda: got.append(model.wait(timeout=120, poll=60)))
+    waiter.start()
+    time.sleep(0.3)  # the waiter is asleep on a rule in flight
+    fake.finish_rule(rule_id)
+    waiter.join(10)
+    assert not waiter.is_alive(), "wait() slept through the rule turning OK"
+    assert len(got[0]) == 2 and model.state.unavailable == []
 
 
 def test_a_covering_rule_is_reused_and_a_stuck_one_boosted(

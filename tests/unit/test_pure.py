@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from rucio_widgets.availability import (
@@ -12,7 +14,7 @@ from rucio_widgets.availability import (
 from rucio_widgets.config import Credentials
 from rucio_widgets.errors import InvalidQueryError
 from rucio_widgets.service import REPLICA_CHUNK, replica_chunks
-from rucio_widgets.transfers import Backoff, request_from_rule
+from rucio_widgets.transfers import Backoff, PollSchedule, PollTiming, request_from_rule
 
 
 @pytest.mark.parametrize(
@@ -92,6 +94,69 @@ def test_rule_states_map_to_the_extension_vocabulary() -> None:
     assert stuck.row_status()["message"] == "transfer failed: disk full"
     assert request_from_rule("s:d", rule("OK", 3, 0, 0)).state == "AVAILABLE"
     assert request_from_rule("s:d", rule("INJECT", 0, 0, 0)).state == "REPLICATING"
+
+
+def _looks(
+    schedule: PollSchedule, until: float, done_at: float = float("inf"), total: int = 3
+) -> list[float]:
+    """The times a poller following ``schedule`` looks, for a rule whose locks are all OK
+    at ``done_at`` (none before), until ``until`` or the look that sees it done."""
+    looks = []
+    while schedule.due_at <= until:
+        now = schedule.due_at
+        looks.append(now)
+        done = total if now >= done_at else 0
+        if done == total:
+            break
+        schedule.looked(now, done, total)
+    return looks
+
+
+def test_a_rule_whose_locks_do_not_move_is_looked_at_no_more_often_than_the_old_backoff() -> None:
+    looks = _looks(PollSchedule(0.0), until=60.0)
+    old = [0.0]  # the 1.5x backoff of before, which also looked at once after the request
+    backoff = Backoff()
+    while old[-1] + backoff.delay * 1.5 <= 60.0:
+        old.append(old[-1] + backoff.next(changed=False))
+    assert looks[0] == 1.0  # the rule was read when it was made: no look at once
+    assert len(looks) <= len(old)
+    assert len([t for t in looks if t <= 20]) <= len([t for t in old if t <= 20])
+    gaps = [b - a for a, b in itertools.pairwise(looks)]
+    assert gaps == sorted(gaps)
+    hour = _looks(PollSchedule(0.0), until=3600.0)
+    assert hour[-1] - hour[-2] == pytest.approx(60.0)  # then once a minute, as before
+
+
+def test_the_first_seconds_are_looked_at_more_closely_than_before() -> None:
+    """A sandbox rule is OK after 2 to 5 s: the look that sees it comes sooner than the old
+    backoff's (0, 1.5, 3.75, 7.1 s) for most of that span."""
+    lags = {t: _looks(PollSchedule(0.0), 60.0, done_at=t)[-1] - t for t in (2.0, 3.0, 4.0, 5.0)}
+    assert all(lag <= 2.2 for lag in lags.values()), lags
+    assert lags[2.0] < 1.75 and lags[4.0] < 3.1
+
+
+def test_while_locks_move_the_next_look_is_when_they_should_all_be_done() -> None:
+    schedule = PollSchedule(0.0, timing=PollTiming(fastest=0.5, moving_ceiling=10.0))
+    # 100 of 1,000 locks OK after 4 s: 25/s, 900 to go -> 36 s, capped at 10 s.
+    assert schedule.looked(4.0, 100, 1000) == 14.0
+    # 900 OK at 14 s: 80/s, 100 to go -> 1.25 s.
+    assert schedule.looked(14.0, 900, 1000) == 15.25
+    # Almost done: never sooner than `fastest`.
+    assert schedule.looked(15.25, 999, 1000) == 15.75
+
+
+def test_a_rule_that_stops_moving_backs_off_again() -> None:
+    schedule = PollSchedule(0.0)
+    schedule.looked(1.0, 10, 100)  # moving: 10/s, 90 to go -> 9 s
+    waits = []
+    now = schedule.due_at
+    for _ in range(12):
+        nxt = schedule.looked(now, 10, 100)
+        waits.append(nxt - now)
+        now = nxt
+    assert waits[0] == pytest.approx(9.0)  # the moving rate's estimate first
+    assert all(b >= a - 1e-9 for a, b in itertools.pairwise(waits))
+    assert waits[-1] == pytest.approx(60.0)
 
 
 def test_polls_back_off_to_a_ceiling_and_start_fast_after_a_change() -> None:
