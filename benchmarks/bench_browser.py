@@ -331,7 +331,8 @@ def bench_page_bytes(fig: Figures, raw: Any, reps: int) -> None:
             for (thread, method), n in counting.snapshot().items():
                 if thread != "rule":
                     calls[method] += n
-            dids = [{"scope": r["scope"], "name": r["name"]} for r in reply["rows"]]
+            dids = [dict(zip(("scope", "name"), r["did"].split(":", 1), strict=True))
+                    for r in reply["rows"]]
             t0 = now()
             list(raw.list_dataset_replicas_bulk(dids))
             raw_bulk.append(now() - t0)
