@@ -604,7 +604,7 @@ def run(sandbox: Sandbox, args: argparse.Namespace, seeded: dict[str, Any]) -> i
         "in the same process, against the same server.",
         "",
     ]
-    text = "\n".join(header) + fig.table() + "\n"
+    text = "\n".join(header) + "\n" + fig.table() + "\n"
     if fig.notes:
         text += "\n" + "\n".join(f"- {n}" for n in fig.notes) + "\n"
     print(text)
