@@ -61,6 +61,8 @@ from bench_browser import (  # noqa: E402
     yes,
 )
 from ui.harness import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
     JupyterServer,
     cell_locator,
     open_notebook,
@@ -71,17 +73,6 @@ from ui.harness import (  # noqa: E402
 
 from rucio_widgets.sandbox import Sandbox  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 DEFAULT_PORT = 28600
 OWN_SANDBOX_PORT = 28649
 ALL_ROWS = 100_000
@@ -701,7 +692,7 @@ def run(sandbox: Sandbox, args: argparse.Namespace) -> int:
         server.start()
         with sync_playwright() as pw:
             chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                          args=CHROMIUM_ARGS)
+                                          args=["--headless", *CHROMIUM_ARGS])
             chromium_version = chromium.version
             try:
                 context = chromium.new_context(viewport={"width": 1280, "height": 900})

@@ -8,7 +8,6 @@ Playwright instance in the same run fails. Never run ``playwright install``: the
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,20 +15,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from .harness import JupyterServer
+from .harness import CHROMIUM, CHROMIUM_ARGS, JupyterServer
 
 HERE = Path(__file__).resolve().parent
-
-CHROMIUM = os.environ.get("UI_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 # Sized for a 2-core machine running a Jupyter server, a kernel and chromium at once.
 PAGE_TIMEOUT_MS = 30_000

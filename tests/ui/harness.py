@@ -47,6 +47,21 @@ SERVER_START_TIMEOUT = 60.0
 KERNEL_TIMEOUT = 60.0
 CELL_TIMEOUT = 30.0
 
+#: Debian's chromium (tools here cannot download a browser of their own); UI_CHROMIUM overrides.
+CHROMIUM = os.environ.get("UI_CHROMIUM", "/usr/bin/chromium")
+#: Launch flags for this machine: without the networking ones, chromium's background
+#: connections are refused by the closed network, many at a time. (--headless is added by
+#: whoever launches headless.)
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
 
 class HarnessError(RuntimeError):
     """A server or page did not get where the harness waited for it to be."""
