@@ -31,14 +31,10 @@ from .protocol import MakeOptions, RowStatus
 from .service import DIDRow, FileReplicas, Service
 from .transfers import Downloads, Request, Requests, RuleTracker
 
-#: Paths are reported after this many located files, then each time the count doubles:
-#: the first paths show at once, and a 5,000-file selection costs 7 updates, not 100.
-PATHS_FIRST_PUBLISH = 50
 #: From this many files on, a dataset's badge is counted by Rucio (deep), not by listing.
 LARGE_DATASET = 500
 
 Located = dict[str, str | None]
-Progress = Callable[[Located], None]
 
 
 class AvailabilityMode(Protocol):
@@ -48,7 +44,7 @@ class AvailabilityMode(Protocol):
         """Where available files are, for messages: "on RSE" / "in /dir"."""
         ...
 
-    def locate(self, files: Sequence[DIDRow], on_progress: Progress | None = None) -> Located:
+    def locate(self, files: Sequence[DIDRow]) -> Located:
         """DID -> local path (None: not available) of each of ``files``."""
         ...
 
@@ -129,15 +125,14 @@ class ReplicaMode:
         rses = self.rules.rses_of(str(rule.get("rse_expression") or ""))
         return bool(rses) and rses <= self.destinations()
 
-    def locate(self, files: Sequence[DIDRow], on_progress: Progress | None = None) -> Located:
+    def locate(self, files: Sequence[DIDRow]) -> Located:
         located: Located = dict.fromkeys((f.did for f in files), None)
         if not files or not self.settings.destination_rse or not self.settings.rse_mount_path:
             return located
-        next_report = PATHS_FIRST_PUBLISH
         stream = self.service.replicas(
             [(f.scope, f.name) for f in files], self.settings.destination_rse
         )
-        for count, replicas in enumerate(stream, start=1):
+        for replicas in stream:
             for rse, pfns in replicas.pfns.items():
                 path = self.local_path(rse, pfns[0] if pfns else None)
                 if path:
@@ -145,9 +140,6 @@ class ReplicaMode:
                     located[replicas.did] = path
                     self._found_on[replicas.did] = rse
                     break
-            if on_progress is not None and count >= next_report:
-                next_report *= 2
-                on_progress({d: p for d, p in located.items() if p})
         return located
 
     def _check_mount(self, path: str, pfn: str) -> None:
@@ -296,7 +288,7 @@ class DownloadMode:
     def rse_of(self, did: str) -> str | None:
         return None  # a copy in download_dir
 
-    def locate(self, files: Sequence[DIDRow], on_progress: Progress | None = None) -> Located:
+    def locate(self, files: Sequence[DIDRow]) -> Located:
         return {row.did: (self.path_of(row) if self.is_local(row) else None) for row in files}
 
     def statuses(self, collections: Sequence[DIDRow]) -> dict[str, RowStatus]:

@@ -77,6 +77,18 @@ class DIDRow:
             md5=data.get("md5"),
         )
 
+    @classmethod
+    def file_of(cls, data: dict[str, Any]) -> DIDRow:
+        """A row of a file listing (``list_files``: scope, name, bytes, checksums)."""
+        return cls(
+            scope=str(data["scope"]),
+            name=str(data["name"]),
+            type="FILE",
+            bytes=data.get("bytes"),
+            adler32=data.get("adler32"),
+            md5=data.get("md5"),
+        )
+
 
 @dataclass(frozen=True)
 class FileReplicas:
@@ -144,6 +156,8 @@ class Service(Protocol):
     def search(self, scope: str, filters: list[dict[str, Any]], did_type: str) -> Stream: ...
 
     def content(self, scope: str, name: str) -> Stream: ...
+
+    def files(self, scope: str, name: str) -> Stream: ...
 
     def file_rows(self, scope: str, name: str) -> list[DIDRow]: ...
 
@@ -491,17 +505,7 @@ class RucioService:
 
     def file_rows(self, scope: str, name: str) -> list[DIDRow]:
         """Every file below a DID, as rows (a file lists itself)."""
-        return [
-            DIDRow(
-                scope=str(f["scope"]),
-                name=str(f["name"]),
-                type="FILE",
-                bytes=f.get("bytes"),
-                adler32=f.get("adler32"),
-                md5=f.get("md5"),
-            )
-            for f in self.files(scope, name)
-        ]
+        return [DIDRow.file_of(f) for f in self.files(scope, name)]
 
     # --- bulk look-ups --------------------------------------------------------------------
     def get_did(self, scope: str, name: str) -> DIDRow:
@@ -781,9 +785,11 @@ FIRST_REPLICA_CHUNK = 100
 
 
 def replica_chunks(count: int) -> list[tuple[int, int]]:
-    """(start, stop) of each list_replicas call for ``count`` files: a small first chunk,
-    then chunks of REPLICA_CHUNK (the server's limit)."""
-    if count <= FIRST_REPLICA_CHUNK:
+    """(start, stop) of each list_replicas call for ``count`` files: up to REPLICA_CHUNK (the
+    server's limit) in one call; more start with a small chunk, then REPLICA_CHUNK each.
+    (The selection's resolution sends its own small first batch, then batches of
+    REPLICA_CHUNK, each of them one call.)"""
+    if count <= REPLICA_CHUNK:
         return [(0, count)] if count else []
     bounds = [(0, FIRST_REPLICA_CHUNK)]
     for start in range(FIRST_REPLICA_CHUNK, count, REPLICA_CHUNK):

@@ -557,6 +557,7 @@ class BrowserModel:
     # --- shutdown -------------------------------------------------------------------------
     def close(self) -> None:
         self.workers.closed = True
+        self.selection.stop_listing()
         self.rules_desk.close()
         self.searcher.close()
         self.mode.close()

@@ -32,21 +32,12 @@ class LocalPaths:
     def get(self, did: str) -> str | None:
         return self._paths.get(did)
 
-    def locate(
-        self, files: Sequence[DIDRow], on_progress: Callable[[], None] | None = None
-    ) -> None:
+    def locate(self, files: Sequence[DIDRow]) -> None:
         """Locate the files whose place is not known yet (bulk)."""
         unknown = [f for f in files if f.did not in self._paths]
         if not unknown:
             return
-
-        def progress(found: Located) -> None:
-            with self._lock:
-                self._paths.update(found)
-            if on_progress is not None:
-                on_progress()
-
-        located = self.mode.locate(unknown, progress if on_progress else None)
+        located = self.mode.locate(unknown)
         with self._lock:
             self._paths.update(located)
 

@@ -79,6 +79,7 @@ class FakeService:
         self.deleted_rules: list[str] = []
         #: When set, file listings wait for it (to hold a background look back).
         self.gate_file_rows: threading.Event | None = None
+        self.gate_files: threading.Event | None = None
         #: RSE -> (limit in bytes or None, bytes used), as get_local_account_usage tells.
         self.quota: dict[str, tuple[int | None, int]] = {}
         self.calls: Counter[str] = Counter()
@@ -250,6 +251,15 @@ class FakeService:
         self._call("content")
         entry = self._entry(f"{scope}:{name}")
         return FakeStream([self._row(self.entries[c]) for c in entry.children])
+
+    def files(self, scope: str, name: str) -> FakeStream:
+        """The files below a DID as a stream; ``gate_files`` holds each row back."""
+        self._call("files")
+        stream = FakeStream(
+            [self._row(self.entries[f]) for f in self._files(f"{scope}:{name}")], self.gate_files
+        )
+        self.streams.append(stream)
+        return stream
 
     def file_rows(self, scope: str, name: str) -> list[DIDRow]:
         if self.gate_file_rows is not None:

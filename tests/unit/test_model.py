@@ -20,6 +20,7 @@ from rucio_widgets.errors import (
     NotAvailableError,
     NotFoundError,
     PermissionDeniedError,
+    ServerUnavailableError,
 )
 from rucio_widgets.model import BrowserModel
 from rucio_widgets.protocol import PAGE_SIZE, RowStatus
@@ -357,11 +358,9 @@ def test_selection_resolves_paths_in_bulk_through_the_mount(
     paths = model.wait_paths(5)
     assert len(paths) == 250
     assert paths[0] == str(fake.mounts[DEST] / "data18" / files[0].split(":")[1])
-    assert (
-        fake.calls["file_rows"] == 1
-        and fake.calls["replicas"] == 1
-        and fake.calls["metadata_bulk"] == 1
-    )
+    # one listing; the first 100 files located alone (their paths show first), then the rest
+    assert fake.calls["files"] == 1 and fake.calls["replicas"] == 2
+    assert fake.calls["metadata_bulk"] == 1
     assert model.state.paths_state == {"files": 250, "available": 250, "pending": 0}
 
     model.select("data18:elsewhere")
@@ -369,7 +368,90 @@ def test_selection_resolves_paths_in_bulk_through_the_mount(
         model.wait_paths(5)
     assert set(caught.value.missing) == {"data18:elsewhere.f0000", "data18:elsewhere.f0001"}
     assert len(model.paths) == 250  # what was there is kept
-    assert fake.calls["file_rows"] == 2  # the first dataset's files are not listed again
+    assert fake.calls["files"] == 2  # the first dataset's files are not listed again
+
+
+class LetThrough(threading.Event):
+    """A stream gate that lets the first ``count`` rows through, then holds the rest until
+    it is set: a listing that stalls part way."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__()
+        self.left = count
+
+    def wait(self, timeout: float | None = None) -> bool:
+        if self.left > 0:
+            self.left -= 1
+            return True
+        return super().wait(timeout)
+
+
+def test_first_paths_show_while_the_listing_still_streams(
+    model: BrowserModel, fake: FakeService
+) -> None:
+    fake.add_dataset("data18:big", 1500, on=[DEST])
+    fake.calls.clear()
+    fake.gate_files = LetThrough(100)  # the listing stalls after its first 100 files
+    model.set_selected(["data18:big"])
+    wait_until(lambda: len(model.paths) == 100)
+    assert model.state.paths_state == {"files": 100, "available": 100, "pending": 0}
+    assert not model.selection.wait_resolved(0)  # still resolving: the rest is to come
+    fake.gate_files.set()
+    assert len(model.wait_paths(5)) == 1500
+    # one listing, and one replica call per batch: 100 alone, then 1,000, then 400
+    assert fake.calls["files"] == 1 and fake.calls["replicas"] == 3
+
+
+def test_a_new_selection_stops_the_listing_of_the_one_before(
+    model: BrowserModel, fake: FakeService
+) -> None:
+    fake.add_dataset("data18:big", 1500, on=[DEST])
+    fake.add_dataset("data18:small", 3, on=[DEST])
+    fake.gate_files = LetThrough(100)
+    model.set_selected(["data18:big"])
+    wait_until(lambda: len(model.paths) == 100)
+    (big,) = [s for s in fake.streams if not s.closed]
+    model.set_selected(["data18:small"])  # while big's listing is stalled
+    fake.gate_files.left = 10  # the new listing is let through
+    assert len(model.wait_paths(5)) == 3
+    assert big.closed
+    # the interrupted listing is not taken for the whole of it: selected again, it is read again
+    fake.gate_files.set()
+    model.set_selected(["data18:big"])
+    assert len(model.wait_paths(5)) == 1500
+
+
+def test_a_listing_that_fails_part_way_is_reported_and_not_kept(
+    model: BrowserModel, fake: FakeService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake.add_dataset("data18:big", 300, on=[DEST])
+    real_files = fake.files
+
+    def broken(scope: str, name: str) -> Iterator[dict[str, Any]]:
+        for number, row in enumerate(real_files(scope, name)):
+            if number == 150:
+                raise ServerUnavailableError("The Rucio server stopped answering.", "Retry.")
+            yield row
+
+    class Broken:
+        def __init__(self, scope: str, name: str) -> None:
+            self.rows = broken(scope, name)
+            self.closed = False
+
+        def __iter__(self) -> Iterator[dict[str, Any]]:
+            return self.rows
+
+        def close(self) -> None:
+            self.closed = True
+
+    monkeypatch.setattr(fake, "files", Broken)
+    model.set_selected(["data18:big"])
+    with pytest.raises(ServerUnavailableError):
+        model.wait_paths(5)
+    assert "stopped answering" in model.state.error["message"]  # in the panel too
+    monkeypatch.setattr(fake, "files", real_files)
+    model.selection.refresh()
+    assert len(model.wait_paths(5)) == 300  # listed again, in full
 
 
 def test_local_paths_of_a_did_or_of_the_selection_for_the_copy_menu(

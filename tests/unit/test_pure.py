@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import threading
+import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -13,6 +16,7 @@ from rucio_widgets.availability import (
 )
 from rucio_widgets.config import Credentials
 from rucio_widgets.errors import InvalidQueryError
+from rucio_widgets.model.readahead import ReadAhead
 from rucio_widgets.service import REPLICA_CHUNK, replica_chunks
 from rucio_widgets.transfers import Backoff, PollSchedule, PollTiming, request_from_rule
 
@@ -69,6 +73,7 @@ def test_collection_badges(available: int, total: int | None, status: str) -> No
 def test_replica_chunks_respect_the_server_limit() -> None:
     assert replica_chunks(0) == []
     assert replica_chunks(80) == [(0, 80)]
+    assert replica_chunks(REPLICA_CHUNK) == [(0, REPLICA_CHUNK)]  # a selection batch: one call
     chunks = replica_chunks(5000)
     assert chunks[0] == (0, 100)
     assert all(stop - start <= REPLICA_CHUNK for start, stop in chunks)
@@ -250,3 +255,42 @@ def test_local_files_expands_globs_under_the_base_folder_once_each(tmp_path) -> 
     with pytest.raises(InvalidQueryError, match="is a folder"):
         local_files(["out"], base=tmp_path)
     assert adler32_of(tmp_path / "out" / "a.root") == f"{__import__('zlib').adler32(b'a.root'):08x}"
+
+
+def test_read_ahead_yields_in_order_then_raises_the_source_error() -> None:
+    def source() -> Iterator[int]:
+        yield from range(5)
+        raise ValueError("the stream broke")
+
+    items = iter(ReadAhead(source()))
+    assert [next(items) for _ in range(5)] == [0, 1, 2, 3, 4]
+    with pytest.raises(ValueError, match="the stream broke"):
+        next(items)
+
+
+def test_read_ahead_reads_on_while_the_consumer_works_and_close_stops_the_source() -> None:
+    hold = threading.Event()
+    stopped = threading.Event()
+    read: list[int] = []
+
+    def source() -> Iterator[int]:
+        for number in range(1000):
+            if number == 500:
+                hold.wait(5)  # a stream that stalls half way
+            if stopped.is_set():
+                return
+            read.append(number)
+            yield number
+
+    ahead = ReadAhead(source(), stopped.set)
+    items = iter(ahead)
+    assert next(items) == 0
+    deadline = time.monotonic() + 5
+    while len(read) < 500 and time.monotonic() < deadline:
+        time.sleep(0.001)
+    assert len(read) == 500  # read ahead of the consumer, who took one
+    ahead.close()
+    assert ahead.closed and stopped.is_set()
+    hold.set()
+    assert ahead.join(5)
+    assert list(items) == []  # nothing more after close
