@@ -5,7 +5,8 @@
 - ``state``: the typed ``State``, its ``Store`` (publication, busy label, error reports) and
   the ``Workers`` that run Rucio calls;
 - ``listings`` and ``search``: paged listings, the search in flight, pages;
-- ``selection``: selection -> files -> local paths, and the waits on them;
+- ``selection``: selection -> files -> local paths, and the waits on them; its
+  ``lists`` (``filelists``) list each collection's files once, streamed and read ahead;
 - ``statuses``: where files are, and availability badges, in bulk;
 - ``details``: one DID's metadata, replicas and rules;
 - ``remote``: remote-read URLs (root://, davs://, https://) of the selected files;
@@ -544,7 +545,7 @@ class BrowserModel:
         if request.kind == "rule":
             self.remote.forget()  # new replicas: other URLs may serve
         if request.state == AVAILABLE or request.kind == "download":
-            self.paths_cache.forget(self.selection.file_dids_of(request.did))
+            self.paths_cache.forget(self.selection.lists.dids_of(request.did))
             # Collections on screen that hold what arrived get a fresh count (2 of 3 ...).
             parents = self.index.parents_of([request.did])
             if parents:
@@ -557,7 +558,7 @@ class BrowserModel:
     # --- shutdown -------------------------------------------------------------------------
     def close(self) -> None:
         self.workers.closed = True
-        self.selection.stop_listing()
+        self.selection.lists.stop()
         self.rules_desk.close()
         self.searcher.close()
         self.mode.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Generator, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from .. import dids as didlib
 from ..availability import file_status
@@ -19,9 +19,9 @@ from ..modes import AvailabilityMode
 from ..protocol import FAILED, STUCK
 from ..service import REPLICA_CHUNK, DIDRow, Service
 from ..transfers import Request, Requests
+from .filelists import FileLists
 from .listings import RowIndex
 from .pathcache import PathCache
-from .readahead import ReadAhead
 from .state import Store, Workers, log
 from .statuses import LocalPaths, Statuses
 
@@ -63,9 +63,7 @@ class Selection:
         self.mode = mode
         self.workers = workers
         self._lock = threading.RLock()
-        self._files_of: dict[str, list[DIDRow]] = {}
-        self._datasets_of: dict[str, list[DIDRow]] = {}
-        self._listing: ReadAhead[DIDRow] | None = None  # the one in flight
+        self.lists = FileLists(service, index)
         #: Collections answered from the path cache so far (benchmarks, tests).
         self.warm_answers = 0
         self._generation = 0
@@ -106,74 +104,17 @@ class Selection:
             self._generation += 1
             generation = self._generation
             self._resolved.clear()
-        self.stop_listing()
+        self.lists.stop()  # an older resolution's listing: it is stale
         self.workers.paths.submit(self._resolve_guarded, generation)
-
-    def stop_listing(self) -> None:
-        """Stop reading the listing of an older resolution (a newer one runs next)."""
-        with self._lock:
-            listing, self._listing = self._listing, None
-        if listing is not None:
-            listing.close()
 
     # --- files ----------------------------------------------------------------------------
     def files_below(self, row: DIDRow) -> list[DIDRow]:
         """The files of a collection (listed once), or the file itself."""
-        if row.type == "FILE":
-            return [row]
-        if row.did not in self._files_of:
-            files = self.service.file_rows(row.scope, row.name)
-            self.index.add(files)
-            self._files_of[row.did] = files
-        return self._files_of[row.did]
+        return self.lists.of(row)
 
     def groups(self) -> list[tuple[str, list[DIDRow]]]:
-        """The selection's files grouped by the dataset that holds them within it.
-
-        A selected dataset is one group; a selected container one group per dataset below
-        it (nested containers followed); a file picked alone is its own group. Each file
-        counts once, in the first group that holds it.
-        """
-        seen: set[str] = set()
-        groups: dict[str, list[DIDRow]] = {}
-        for row in self._rows_of(self.selected):
-            for group, files in self._groups_below(row):
-                fresh = [f for f in files if f.did not in seen]
-                seen.update(f.did for f in fresh)
-                if fresh:
-                    groups.setdefault(group, []).extend(fresh)
-        return list(groups.items())
-
-    def _groups_below(self, row: DIDRow) -> list[tuple[str, list[DIDRow]]]:
-        if row.type != "CONTAINER":
-            return [(row.did, self.files_below(row))]
-        return [(dataset.did, self.files_below(dataset)) for dataset in self._datasets_below(row)]
-
-    def _datasets_below(self, row: DIDRow) -> list[DIDRow]:
-        """The datasets below a container: one content listing per container level."""
-        cached = self._datasets_of.get(row.did)
-        if cached is not None:
-            return cached
-        found: list[DIDRow] = []
-        todo, visited = [row], {row.did}
-        while todo:
-            parent = todo.pop(0)
-            for child in self.service.content(parent.scope, parent.name):
-                child_row = DIDRow.from_rucio(child)
-                if child_row.did in visited:
-                    continue
-                visited.add(child_row.did)
-                if child_row.type == "CONTAINER":
-                    todo.append(child_row)
-                elif child_row.type == "DATASET":
-                    found.append(child_row)
-        self.index.add(found)
-        self._datasets_of[row.did] = found
-        return found
-
-    def file_dids_of(self, did: str) -> list[str]:
-        files = self._files_of.get(did)
-        return [f.did for f in files] if files is not None else [did]
+        """The selection's files grouped by the dataset that holds them (FileLists.groups)."""
+        return self.lists.groups(self._rows_of(self.selected))
 
     def local_paths_of(self, did: str) -> tuple[list[str], int]:
         """Local paths of a DID's files (located now if need be), and how many have none."""
@@ -232,13 +173,12 @@ class Selection:
 
     def _warm(self, row: DIDRow) -> bool:
         """Answer ``row`` from the path cache when it validates (see pathcache)."""
-        if self.cache is None or row.type == "FILE" or row.did in self._files_of:
+        if self.cache is None or row.type == "FILE" or self.lists.known(row.did) is not None:
             return False
         entry = self.cache.load(row)
         if entry is None:
             return False
-        self._files_of[row.did] = entry.files
-        self.index.add(entry.files)
+        self.lists.keep(row, entry.files)
         self.paths.seed(dict(entry.paths))
         self.warm_answers += 1
         return True
@@ -252,10 +192,9 @@ class Selection:
                 return
             files = self.service.file_rows(row.scope, row.name)
             located = self.mode.locate(files)
-            if [f.did for f in files] != [f.did for f in self._files_of.get(row.did, [])]:
+            if [f.did for f in files] != [f.did for f in self.lists.known(row.did) or []]:
                 changed = True
-            self._files_of[row.did] = files
-            self.index.add(files)
+            self.lists.keep(row, files)
             changed = self.paths.replace(located) or changed
             if self.cache is not None:
                 if all(located.get(f.did) for f in files):
@@ -269,7 +208,7 @@ class Selection:
         if self.cache is None:
             return
         for row in rows:
-            files = self._files_of.get(row.did)
+            files = self.lists.known(row.did)
             if row.type != "FILE" and files:
                 self.cache.save(row, files, {f.did: self.paths.get(f.did) for f in files})
 
@@ -309,7 +248,7 @@ class Selection:
                 next_count, next_time = 2 * located, time.monotonic() + PUBLISH_EVERY
                 self._publish(list(ordered.values()), pending=True)
 
-        listed = self._files_as_listed(rows)
+        listed = self.lists.streamed(rows)
         try:
             for file in listed:
                 if file.did in ordered:
@@ -338,35 +277,6 @@ class Selection:
         cold = [row for row in rows if row not in warm]
         if cold and self.cache is not None:
             self.workers.background(self._remember, cold)
-
-    def _files_as_listed(self, rows: Sequence[DIDRow]) -> Generator[DIDRow, None, None]:
-        """The files of ``rows`` in order: known ones at once, a collection's others as its
-        listing streams in (read ahead on a thread of its own). A listing read to its end
-        is kept (``files_below`` answers from it); an interrupted one is not."""
-        for row in rows:
-            if row.type == "FILE":
-                yield row
-                continue
-            known = self._files_of.get(row.did)
-            if known is not None:
-                yield from known
-                continue
-            stream = self.service.files(row.scope, row.name)
-            listing = ReadAhead((DIDRow.file_of(f) for f in stream), stream.close)
-            with self._lock:
-                self._listing = listing
-            files: list[DIDRow] = []
-            try:
-                for file in listing:
-                    files.append(file)
-                    yield file
-                whole = not listing.closed
-            finally:
-                listing.close()
-            if not whole:  # closed by a newer selection or by close(): not all of it
-                return
-            self.index.add(files)
-            self._files_of[row.did] = files
 
     def _send_statuses(self, files: Sequence[DIDRow]) -> None:
         """File badges of these located files (sent with the next page or delta)."""
@@ -432,7 +342,7 @@ class Selection:
     def in_flight(self) -> list[Request]:
         """Requests in flight for the selection or for files in it."""
         selected = set(self.selected)
-        files = {f for did in selected for f in self.file_dids_of(did)}
+        files = {f for did in selected for f in self.lists.dids_of(did)}
         return [
             r for r in self.requests.all() if r.in_flight and (r.did in selected or r.did in files)
         ]
