@@ -138,14 +138,15 @@ class RucioBrowser(anywidget.AnyWidget):
     paths_state = traitlets.Dict(
         read_only=True, help="{files, available, pending} of the selection."
     ).tag(sync=True)
-    # Not synced: derived in Python, possibly long, and of no use to the view.
-    paths = traitlets.List(
-        traitlets.Unicode(),
+    # Not synced: derived in Python, possibly long, and of no use to the view. Lists of str
+    # made by the model, so their elements are not validated again: at 100,000 paths the
+    # per-element check cost 0.14 s at each of a resolution's publications.
+    paths: traitlets.List[str] = traitlets.List(
         read_only=True,
-        help="Local paths of the selected files that are available.",
+        help="Local paths (str) of the selected files that are available.",
     )
-    unavailable = traitlets.List(
-        traitlets.Unicode(), read_only=True, help="Selected files (DIDs) that have no local path."
+    unavailable: traitlets.List[str] = traitlets.List(
+        read_only=True, help="Selected files (`scope:name` str) that have no local path."
     )
 
     def __init__(

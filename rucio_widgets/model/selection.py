@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from .. import dids as didlib
 from ..availability import file_status
@@ -37,6 +38,40 @@ def did_of(text: str) -> str:
         return str(didlib.parse_did(text))
     except didlib.InvalidDIDError as exc:
         raise translate(exc) from None
+
+
+class _Tally:
+    """The paths and unavailable files of a resolution in flight, kept as files are located."""
+
+    def __init__(self, paths: LocalPaths) -> None:
+        self._paths = paths
+        self.available: list[str] = []
+        self.unavailable: list[str] = []
+
+    @property
+    def located(self) -> int:
+        return len(self.available) + len(self.unavailable)
+
+    def add(self, files: Iterable[DIDRow]) -> None:
+        """Count files whose place is known (located, or known from before)."""
+        for file in files:
+            path = self._paths.get(file.did)
+            if path:
+                self.available.append(path)
+            else:
+                self.unavailable.append(file.did)
+
+    def published(self, listed: int) -> dict[str, Any]:
+        """The state to publish while ``listed`` files are listed so far (copies)."""
+        return {
+            "paths": list(self.available),
+            "unavailable": list(self.unavailable),
+            "paths_state": {
+                "files": listed,
+                "available": len(self.available),
+                "pending": listed - self.located,
+            },
+        }
 
 
 class Selection:
@@ -230,23 +265,26 @@ class Selection:
         in: the first FIRST_BATCH files alone (their paths show within a fraction of a
         second, even for a 100,000-file container), then REPLICA_CHUNK at a time, one replica
         call each. ``paths`` is published after each batch whose located count doubled,
-        and at least every PUBLISH_EVERY seconds."""
+        and at least every PUBLISH_EVERY seconds, from running tallies (each publication
+        costs a copy, not a pass over every file); the last one is in listing order."""
         rows = self._rows_of(self.selected)
         warm = [row for row in rows if self._warm(row)]
         ordered: dict[str, DIDRow] = {}
         batch: list[DIDRow] = []
-        located = 0
+        tally = _Tally(self.paths)
+        calls = 0
         next_count, next_time = FIRST_BATCH, time.monotonic() + PUBLISH_EVERY
 
         def locate() -> None:
-            nonlocal located, next_count, next_time
+            nonlocal calls, next_count, next_time
             self.paths.locate(batch)
+            calls += 1
             self._send_statuses(batch)
-            located += len(batch)
+            tally.add(batch)
             batch.clear()
-            if located >= next_count or time.monotonic() >= next_time:
-                next_count, next_time = 2 * located, time.monotonic() + PUBLISH_EVERY
-                self._publish(list(ordered.values()), pending=True)
+            if tally.located >= next_count or time.monotonic() >= next_time:
+                next_count, next_time = 2 * tally.located, time.monotonic() + PUBLISH_EVERY
+                self.store.publish(**tally.published(len(ordered)))
 
         listed = self.lists.streamed(rows)
         try:
@@ -255,9 +293,10 @@ class Selection:
                     continue
                 ordered[file.did] = file
                 if self.paths.known(file.did):
+                    tally.add((file,))
                     continue
                 batch.append(file)
-                if len(batch) >= (REPLICA_CHUNK if located else FIRST_BATCH):
+                if len(batch) >= (REPLICA_CHUNK if calls else FIRST_BATCH):
                     if self._stale(generation):
                         return
                     locate()
