@@ -50,7 +50,18 @@ export function impliedBy(item, selected) {
 }
 
 /**
- * Bring an item's element up to date; it is rebuilt only when what it shows changed.
+ * What a status shows, as a string to compare (cheaper than JSON.stringify per row and frame).
+ * @param {RowStatus | null} st
+ */
+function statusKey(st) {
+  if (!st) return "";
+  return `${st.status}|${st.available}|${st.total}|${st.bytes_done}|${st.bytes_total}|${st.message ?? ""}`;
+}
+
+/**
+ * Bring an item's element up to date.  Its place (index, depth) is set apart from what it
+ * shows: a pooled element moved to another index while scrolling is patched in place, not
+ * rebuilt, and an element whose item did not change is not touched at all.
  * @param {HTMLElement} el
  * @param {number} index
  * @param {Item} item
@@ -65,14 +76,13 @@ export function renderItem(el, index, item, active, ctx) {
   const implied = row ? impliedBy(item, selected) : null;
   const expanded = listing.isExpanded(item);
   const src = item.source;
+  place(el, index, item.depth, ctx.uid);
   const sig = [
-    index,
     item.kind,
-    item.depth,
     row
       ? `${row.did}|${row.type}|${row.bytes}|${row.length}`
-      : `${src.key}|${src.error?.message}|${src.stallAt}|${listing.isPending(src.key, item.offset)}|${listing.isWaiting(src.key, item.offset)}`,
-    status ? JSON.stringify(status) : "",
+      : `${index}|${src.key}|${src.error?.message}|${src.stallAt}|${listing.isPending(src.key, item.offset)}|${listing.isWaiting(src.key, item.offset)}`,
+    statusKey(status),
     checked,
     implied,
     expanded,
@@ -80,11 +90,35 @@ export function renderItem(el, index, item, active, ctx) {
   ].join("\u0001");
   if (el.dataset.sig !== sig) {
     el.dataset.sig = sig;
-    fillItem(el, index, item, { status, checked, implied, expanded }, ctx);
+    fillItem(el, item, { status, checked, implied, expanded }, ctx);
   }
   // Not part of the signature: moving the active row must not rebuild rows (that would
   // drop a text selection in a DID name).
   el.classList.toggle("rw-active", active);
+}
+
+/**
+ * Put an element at an index of the list (only what changed is written).
+ * @param {HTMLElement} el
+ * @param {number} index
+ * @param {number} depth
+ * @param {string} uid
+ */
+function place(el, index, depth, uid) {
+  const at = String(index);
+  if (el.dataset.index !== at) {
+    el.dataset.index = at;
+    el.id = `${uid}-item-${index}`;
+    el.style.transform = `translateY(${index * ROW_HEIGHT}px)`;
+    el.style.height = `${ROW_HEIGHT}px`;
+    el.setAttribute("role", "treeitem");
+  }
+  const level = String(depth);
+  if (el.dataset.depth !== level) {
+    el.dataset.depth = level;
+    el.style.setProperty("--rw-depth", level);
+    el.setAttribute("aria-level", String(depth + 1));
+  }
 }
 
 /**
@@ -97,25 +131,14 @@ export function renderItem(el, index, item, active, ctx) {
 
 /**
  * @param {HTMLElement} el
- * @param {number} index
  * @param {Item} item
  * @param {RowLook} look
  * @param {RowContext} ctx
  */
-function fillItem(el, index, item, look, ctx) {
+function fillItem(el, item, look, ctx) {
   const { listing } = ctx;
   const row = item.row;
   const src = item.source;
-  el.id = `${ctx.uid}-item-${index}`;
-  el.dataset.index = String(index);
-  el.dataset.depth = String(item.depth);
-  el.style.transform = `translateY(${index * ROW_HEIGHT}px)`;
-  el.style.height = `${ROW_HEIGHT}px`;
-  el.style.setProperty("--rw-depth", String(item.depth));
-  el.setAttribute("role", "treeitem");
-  el.setAttribute("aria-level", String(item.depth + 1));
-  for (const a of ["data-did", "data-type", "aria-expanded", "aria-selected", "aria-busy"])
-    el.removeAttribute(a);
 
   if (item.kind === "row" && row) {
     const selected = look.checked || !!look.implied;
@@ -124,9 +147,20 @@ function fillItem(el, index, item, look, ctx) {
     el.dataset.type = row.type;
     el.setAttribute("aria-selected", String(selected));
     if (isCollection(row)) el.setAttribute("aria-expanded", String(look.expanded));
-    el.replaceChildren(...rowCells(row, look, ctx.signedOut));
+    else el.removeAttribute("aria-expanded");
+    el.removeAttribute("aria-busy");
+    let cells = CELLS.get(el);
+    if (!cells) {
+      cells = new RowCells();
+      CELLS.set(el, cells);
+    }
+    if (el.firstChild !== cells.nodes[0]) el.replaceChildren(...cells.nodes);
+    cells.update(row, look, ctx.signedOut);
     return;
   }
+
+  for (const a of ["data-did", "data-type", "aria-expanded", "aria-selected", "aria-busy"])
+    el.removeAttribute(a);
 
   el.className = `rw-item rw-note rw-note-${item.kind}`;
   const lead = [h("span", {}), h("span", { class: "rw-indent" })];
@@ -170,123 +204,185 @@ function fillItem(el, index, item, look, ctx) {
   }
 }
 
+/** @type {WeakMap<HTMLElement, RowCells>} the cells of each pooled row element */
+const CELLS = new WeakMap();
+
 /**
- * The action of a row: cancel a download, make available, retry, or none.
- * @param {Row} row
- * @param {string} state its availability
- * @param {boolean} signedOut
+ * @param {Element} el
+ * @param {string} name
+ * @param {string} value
  */
-function actionButton(row, state, signedOut) {
-  if (state === DOWNLOADING) {
-    return h(
-      "button",
-      {
-        class: "rw-cancel-download rw-icon-button",
-        type: "button",
-        tabindex: "-1",
-        "aria-label": `Cancel the download of ${row.did}`,
-        title: "Cancel the download",
-      },
-      icon(ICON_CLOSE),
-    );
-  }
-  if (NO_FETCH.has(state)) return null;
-  // STUCK and FAILED keep the button: asking again retries.
-  const retry = RETRY.has(state);
-  const what = retry ? "retry" : "make it available";
-  return h(
-    "button",
-    {
-      class: "rw-make-available rw-icon-button",
-      type: "button",
-      tabindex: "-1",
-      "aria-label": retry ? `Retry ${row.did}` : `Make ${row.did} available`,
-      title: signedOut ? `Sign in to ${what}` : retry ? "Retry" : "Make available",
-      disabled: signedOut,
-    },
-    icon(retry ? ICON_RETRY : ICON_FETCH),
-  );
+function setAttr(el, name, value) {
+  if (el.getAttribute(name) !== value) el.setAttribute(name, value);
 }
 
 /**
- * The cells of a DID row.
- * @param {Row} row
- * @param {RowLook} look
- * @param {boolean} signedOut
+ * @param {Node} el
+ * @param {string} text
  */
-function rowCells(row, look, signedOut) {
-  const { status, checked, implied, expanded } = look;
-  const check = h("input", {
-    class: "rw-check",
-    type: "checkbox",
-    tabindex: "-1",
-    "aria-label": `Select ${row.did}`,
-    title: implied ? `Selected through ${implied}` : "",
-  });
-  check.checked = checked || !!implied;
-  check.disabled = !!implied;
+function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
+}
 
-  const collection = isCollection(row);
-  const toggle = collection
-    ? h(
-        "button",
-        {
-          class: "rw-expand rw-icon-button",
-          type: "button",
-          tabindex: "-1",
-          "aria-label": `${expanded ? "Collapse" : "Expand"} ${row.did}`,
-          "aria-expanded": String(expanded),
-        },
-        icon(ICON_CHEVRON),
-      )
-    : h("span", { class: "rw-expand-spacer" });
-  const name = h(
-    "span",
-    { class: "rw-namecell" },
-    h("span", { class: "rw-indent" }),
-    toggle,
-    h(
-      "span",
-      { class: "rw-type", "data-type": row.type, title: TYPE_NAMES[row.type] ?? row.type },
-      TYPE_LETTERS[row.type] ?? "?",
-    ),
+/**
+ * The cells of a DID row (check, expand, type, name, size, files, availability badge,
+ * action, copy menu), made once per pooled element and patched in place as the element
+ * shows other rows: with 100,000 rows scrolled, building some twenty elements and three
+ * SVG icons per row and frame was most of the scrolling's style and layout work.
+ */
+class RowCells {
+  constructor() {
+    this.check = /** @type {HTMLInputElement} */ (
+      h("input", { class: "rw-check", type: "checkbox", tabindex: "-1" })
+    );
+    this.toggle = h(
+      "button",
+      { class: "rw-expand rw-icon-button", type: "button", tabindex: "-1" },
+      icon(ICON_CHEVRON),
+    );
+    this.spacer = h("span", { class: "rw-expand-spacer" });
+    this.type = h("span", { class: "rw-type" });
     // The full DID on hover; the cell shows its head and tail (a middle ellipsis).
-    h("span", { class: "rw-name", title: `${row.did}\nClick to show details` }, ...didHeadTail(row.did)),
-  );
-
-  const st = describeStatus(status);
-  const badge = h("span", { class: "rw-badge", "data-status": st.key, title: st.title }, st.text);
-  if (st.progress !== null) badge.style.setProperty("--rw-progress", `${Math.round(st.progress * 100)}%`);
-
-  return [
-    h("span", { class: "rw-cell rw-cell-check" }, check),
-    name,
-    h(
-      "span",
+    this.name = h("span", { class: "rw-name" });
+    this.size = h("span", { class: "rw-cell rw-num rw-size" });
+    this.files = h("span", { class: "rw-cell rw-num rw-files" });
+    this.badge = h("span", { class: "rw-badge" });
+    this.menu = h(
+      "button",
       {
-        class: "rw-cell rw-num rw-size",
-        title: typeof row.bytes === "number" ? `${formatCount(row.bytes)} bytes` : "",
+        class: "rw-row-menu rw-icon-button",
+        type: "button",
+        tabindex: "-1",
+        "aria-haspopup": "menu",
+        title: "Copy the DID, its local path, PFN or checksum",
       },
-      formatBytes(row.bytes),
-    ),
-    h("span", { class: "rw-cell rw-num rw-files" }, collection ? formatCount(row.length) : ""),
-    h("span", { class: "rw-cell rw-cell-badge" }, badge),
-    h(
-      "span",
-      { class: "rw-cell rw-cell-action" },
-      actionButton(row, status?.status ?? "", signedOut),
+      icon(ICON_KEBAB, "rw-icon rw-icon-kebab"),
+    );
+    this.actionCell = h("span", { class: "rw-cell rw-cell-action" }, this.menu);
+    /** @type {Map<string, HTMLElement>} the action buttons made so far, by kind */
+    this.actions = new Map();
+    this.did = "";
+    this.nodes = [
+      h("span", { class: "rw-cell rw-cell-check" }, this.check),
       h(
-        "button",
-        {
-          class: "rw-row-menu rw-icon-button",
-          type: "button",
-          tabindex: "-1",
-          "aria-haspopup": "menu",
-          "aria-label": `Copy ${row.did}…`,
-          title: "Copy the DID, its local path, PFN or checksum",
-        },
-        icon(ICON_KEBAB, "rw-icon rw-icon-kebab"),
+        "span",
+        { class: "rw-namecell" },
+        h("span", { class: "rw-indent" }),
+        this.spacer,
+        this.type,
+        this.name,
       ),
-    ),
-  ];
+      this.size,
+      this.files,
+      h("span", { class: "rw-cell rw-cell-badge" }, this.badge),
+      this.actionCell,
+    ];
+  }
+
+  /**
+   * @param {Row} row
+   * @param {RowLook} look
+   * @param {boolean} signedOut
+   */
+  update(row, look, signedOut) {
+    const { status, checked, implied, expanded } = look;
+    const did = row.did;
+    if (did !== this.did) {
+      this.did = did;
+      setAttr(this.check, "aria-label", `Select ${did}`);
+      this.name.title = `${did}\nClick to show details`;
+      this.name.replaceChildren(...didHeadTail(did));
+      setAttr(this.menu, "aria-label", `Copy ${did}…`);
+    }
+    setAttr(this.check, "title", implied ? `Selected through ${implied}` : "");
+    this.check.checked = checked || !!implied;
+    this.check.disabled = !!implied;
+
+    const collection = isCollection(row);
+    const shown = collection ? this.toggle : this.spacer;
+    const hidden = collection ? this.spacer : this.toggle;
+    if (hidden.parentNode) hidden.replaceWith(shown);
+    if (collection) {
+      setAttr(this.toggle, "aria-label", `${expanded ? "Collapse" : "Expand"} ${did}`);
+      setAttr(this.toggle, "aria-expanded", String(expanded));
+    }
+    setAttr(this.type, "data-type", row.type);
+    setAttr(this.type, "title", TYPE_NAMES[row.type] ?? row.type);
+    setText(this.type, TYPE_LETTERS[row.type] ?? "?");
+
+    setAttr(this.size, "title", typeof row.bytes === "number" ? `${formatCount(row.bytes)} bytes` : "");
+    setText(this.size, formatBytes(row.bytes));
+    setText(this.files, collection ? formatCount(row.length) : "");
+
+    const st = describeStatus(status);
+    setAttr(this.badge, "data-status", st.key);
+    setAttr(this.badge, "title", st.title);
+    setText(this.badge, st.text);
+    if (st.progress !== null)
+      this.badge.style.setProperty("--rw-progress", `${Math.round(st.progress * 100)}%`);
+    else this.badge.style.removeProperty("--rw-progress");
+
+    const action = this.action(row, status?.status ?? "", signedOut);
+    const current = this.actionCell.firstChild === this.menu ? null : this.actionCell.firstChild;
+    if (action !== current) {
+      current?.remove();
+      if (action) this.actionCell.prepend(action);
+    }
+  }
+
+  /**
+   * The action of a row: cancel a download, make available, retry, or none.
+   * @param {Row} row
+   * @param {string} state its availability
+   * @param {boolean} signedOut
+   * @returns {HTMLElement | null}
+   */
+  action(row, state, signedOut) {
+    if (state === DOWNLOADING) {
+      const button = this.actionOf("cancel", () =>
+        h(
+          "button",
+          {
+            class: "rw-cancel-download rw-icon-button",
+            type: "button",
+            tabindex: "-1",
+            title: "Cancel the download",
+          },
+          icon(ICON_CLOSE),
+        ),
+      );
+      setAttr(button, "aria-label", `Cancel the download of ${row.did}`);
+      return button;
+    }
+    if (NO_FETCH.has(state)) return null;
+    // STUCK and FAILED keep the button: asking again retries.
+    const retry = RETRY.has(state);
+    const button = /** @type {HTMLButtonElement} */ (
+      this.actionOf(retry ? "retry" : "fetch", () =>
+        h(
+          "button",
+          { class: "rw-make-available rw-icon-button", type: "button", tabindex: "-1" },
+          icon(retry ? ICON_RETRY : ICON_FETCH),
+        ),
+      )
+    );
+    const what = retry ? "retry" : "make it available";
+    setAttr(button, "aria-label", retry ? `Retry ${row.did}` : `Make ${row.did} available`);
+    setAttr(button, "title", signedOut ? `Sign in to ${what}` : retry ? "Retry" : "Make available");
+    button.disabled = signedOut;
+    return button;
+  }
+
+  /**
+   * @param {string} kind
+   * @param {() => HTMLElement} make
+   */
+  actionOf(kind, make) {
+    let button = this.actions.get(kind);
+    if (!button) {
+      button = make();
+      this.actions.set(kind, button);
+    }
+    return button;
+  }
 }

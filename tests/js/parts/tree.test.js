@@ -173,6 +173,43 @@ describe("Tree", () => {
     expect(t.cb.onSelect).not.toHaveBeenCalled();
   });
 
+  it("patches pooled row elements in place as they show other rows while scrolling", async () => {
+    const t = setup();
+    const mixed = (/** @type {number} */ i) =>
+      i % 3 === 0
+        ? row(`s:ds.${i}`, "DATASET")
+        : row(`s:f.${i}`, "FILE", { status: { status: i % 3 === 1 ? "AVAILABLE" : "DOWNLOADING" } });
+    t.tree.update({ results: { generation: 1, loaded: 1000, complete: true } });
+    await t.answerPages(1000, mixed);
+    const before = new Map(t.$$(".rw-row").map((el) => [el, el.querySelector(".rw-check")]));
+    t.scroller.scrollTop = 500 * ROW_HEIGHT;
+    t.scroller.dispatchEvent(new Event("scroll"));
+    await t.answerPages(1000, mixed);
+    const rows = t.$$(".rw-row");
+    expect(rows.some((el) => Number(el.dataset.index) >= 500)).toBe(true);
+    for (const el of rows) {
+      const i = Number(el.dataset.index);
+      const want = mixed(i);
+      // What each element shows is its new row's, whatever it showed before.
+      expect(el.dataset.did).toBe(want.did);
+      expect(el.querySelector(".rw-name")?.textContent).toBe(want.did);
+      expect(el.querySelector(".rw-check")?.getAttribute("aria-label")).toBe(`Select ${want.did}`);
+      expect(el.style.transform).toBe(`translateY(${i * ROW_HEIGHT}px)`);
+      expect(el.querySelectorAll(".rw-expand")).toHaveLength(i % 3 === 0 ? 1 : 0);
+      expect(el.querySelectorAll(".rw-expand-spacer")).toHaveLength(i % 3 === 0 ? 0 : 1);
+      expect(el.querySelectorAll(".rw-make-available")).toHaveLength(i % 3 === 0 ? 1 : 0);
+      expect(el.querySelectorAll(".rw-cancel-download")).toHaveLength(i % 3 === 2 ? 1 : 0);
+      expect(el.querySelector(".rw-badge")?.getAttribute("data-status")).toBe(
+        i % 3 === 0 ? "UNKNOWN" : i % 3 === 1 ? "AVAILABLE" : "DOWNLOADING",
+      );
+      expect(el.querySelectorAll(".rw-row-menu")).toHaveLength(1);
+    }
+    // ...and the elements are the ones made before, with their cells: patched, not rebuilt.
+    const kept = rows.filter((el) => before.has(el));
+    expect(kept.length).toBeGreaterThan(10);
+    for (const el of kept) expect(el.querySelector(".rw-check")).toBe(before.get(el));
+  });
+
   it("gives up the pages of an older search", () => {
     const t = setup();
     t.tree.update({ results: { generation: 1, loaded: 10, complete: false } });
