@@ -264,9 +264,11 @@ class Selection:
         """List the selection's files and locate them batch by batch as the listings stream
         in: the first FIRST_BATCH files alone (their paths show within a fraction of a
         second, even for a 100,000-file container), then REPLICA_CHUNK at a time, one replica
-        call each. ``paths`` is published after each batch whose located count doubled,
-        and at least every PUBLISH_EVERY seconds, from running tallies (each publication
-        costs a copy, not a pass over every file); the last one is in listing order."""
+        call each. A resolution that starts again part way (a request changed) skips the
+        small batch: the files located before are known and counted at once. ``paths`` is
+        published after each batch whose located count doubled, and at least every
+        PUBLISH_EVERY seconds, from running tallies (each publication costs a copy, not a
+        pass over every file); the last one is in listing order."""
         rows = self._rows_of(self.selected)
         warm = [row for row in rows if self._warm(row)]
         ordered: dict[str, DIDRow] = {}
@@ -296,7 +298,9 @@ class Selection:
                     tally.add((file,))
                     continue
                 batch.append(file)
-                if len(batch) >= (REPLICA_CHUNK if calls else FIRST_BATCH):
+                # The small batch is for the first paths to show at once: once some show
+                # (located before, by an earlier resolution), every call is a full one.
+                if len(batch) >= (REPLICA_CHUNK if calls or tally.located else FIRST_BATCH):
                     if self._stale(generation):
                         return
                     locate()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -400,6 +400,29 @@ def test_first_paths_show_while_the_listing_still_streams(
     assert len(model.wait_paths(5)) == 1500
     # one listing, and one replica call per batch: 100 alone, then 1,000, then 400
     assert fake.calls["files"] == 1 and fake.calls["replicas"] == 3
+
+
+def test_a_resolution_started_again_part_way_makes_only_full_calls(
+    model: BrowserModel, fake: FakeService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake.add_dataset("data18:big", 1500, on=[DEST])
+    sizes: list[int] = []
+    real_replicas = fake.replicas
+
+    def counted(files: Sequence[tuple[str, str]], *args: Any, **kwargs: Any) -> Any:
+        sizes.append(len(files))
+        return real_replicas(files, *args, **kwargs)
+
+    monkeypatch.setattr(fake, "replicas", counted)
+    fake.gate_files = LetThrough(1100)  # the listing stalls after 1,100 files
+    model.set_selected(["data18:big"])
+    wait_until(lambda: len(model.paths) == 1100)
+    model.selection.refresh()  # as when a request changes: resolved again from the start
+    fake.gate_files.set()
+    assert len(model.wait_paths(5)) == 1500
+    # the files located before are counted, not located again, and no second small call
+    assert sizes == [100, 1000, 400]
+    assert fake.calls["files"] == 2  # the interrupted listing is read again
 
 
 def test_a_new_selection_stops_the_listing_of_the_one_before(
