@@ -75,13 +75,10 @@ export function renderItem(el, index, item, active, ctx) {
   const checked = !!row && selected.has(row.did);
   const implied = row ? impliedBy(item, selected) : null;
   const expanded = listing.isExpanded(item);
-  const src = item.source;
   place(el, index, item.depth, ctx.uid);
   const sig = [
     item.kind,
-    row
-      ? `${row.did}|${row.type}|${row.bytes}|${row.length}`
-      : `${index}|${src.key}|${src.error?.message}|${src.stallAt}|${listing.isPending(src.key, item.offset)}|${listing.isWaiting(src.key, item.offset)}`,
+    row ? `${row.did}|${row.type}|${row.bytes}|${row.length}` : noteKey(item, listing),
     statusKey(status),
     checked,
     implied,
@@ -95,6 +92,21 @@ export function renderItem(el, index, item, active, ctx) {
   // Not part of the signature: moving the active row must not rebuild rows (that would
   // drop a text selection in a DID name).
   el.classList.toggle("rw-active", active);
+}
+
+/**
+ * What a note shows, as a string to compare: a "Loading…" placeholder moved to another
+ * index while scrolling shows the same and is not rebuilt.
+ * @param {Item} item
+ * @param {Listing} listing
+ */
+function noteKey(item, listing) {
+  const src = item.source;
+  const waiting = listing.isWaiting(src.key, item.offset);
+  if (item.kind === "row") return `${waiting}`;
+  if (item.kind === "error") return `${src.error?.message}|${src.error?.hint}`;
+  if (item.kind === "more") return `${src.key}|${listing.isPending(src.key, item.offset)}|${waiting}`;
+  return "";
 }
 
 /**

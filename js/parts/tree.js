@@ -23,6 +23,14 @@ import { ROW_HEIGHT, impliedBy, renderItem } from "./rows.js";
 export { ROW_HEIGHT };
 /** Rows rendered above and below the visible window. */
 export const OVERSCAN = 6;
+/**
+ * A scroll event that moves the list by more than a screenful, less than FLING_GAP_MS after
+ * the one before, is part of a fling (a dragged scroll bar, a hard flick): no row stays in
+ * view long enough to be read, so the pages of the rows flying by are not asked for.  The
+ * rows in view are asked for FLING_SETTLE_MS after the last such event.
+ */
+const FLING_GAP_MS = 100;
+const FLING_SETTLE_MS = 80;
 /** Viewport height assumed before the list is laid out (detached, hidden, no layout). */
 const FALLBACK_VIEWPORT = 400;
 /** Below this listing width (about a 700 px panel) the size and files columns fold away. */
@@ -119,6 +127,10 @@ export class Tree {
     this.refreshAgain = false;
     this.destroyed = false;
     this.lastCount = "";
+    /** Where the last scroll event left the list, and when (performance.now()). */
+    this.lastScroll = { top: 0, at: -Infinity };
+    /** @type {ReturnType<typeof setTimeout> | undefined} asks for the rows in view after a fling */
+    this.flingTimer = undefined;
 
     this.spacer = h("div", { class: "rw-spacer" });
     this.emptyEl = h("div", { class: "rw-empty" });
@@ -483,7 +495,21 @@ export class Tree {
   onScroll() {
     // The user scrolled: pages that came back short may have grown since.
     this.listing.unstall();
+    const top = this.scroller.scrollTop;
+    const at = performance.now();
+    const fling =
+      Math.abs(top - this.lastScroll.top) > this.viewportHeight() && at - this.lastScroll.at < FLING_GAP_MS;
+    this.lastScroll = { top, at };
     this.renderRows();
+    clearTimeout(this.flingTimer);
+    this.flingTimer = undefined;
+    if (fling) {
+      this.flingTimer = setTimeout(() => {
+        this.flingTimer = undefined;
+        this.requestMissing();
+      }, FLING_SETTLE_MS);
+      return;
+    }
     this.requestMissing();
   }
 
@@ -830,6 +856,7 @@ export class Tree {
   destroy() {
     this.cancelPages();
     this.destroyed = true;
+    clearTimeout(this.flingTimer);
     this.endDrag?.();
     this.resizeObserver?.disconnect();
     this.pool.clear();

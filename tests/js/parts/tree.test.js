@@ -210,6 +210,57 @@ describe("Tree", () => {
     for (const el of kept) expect(el.querySelector(".rw-check")).toBe(before.get(el));
   });
 
+  it("asks for no page of the rows a fling flies by, then for the rows where it stops", async () => {
+    const t = setup();
+    t.tree.update({ results: { generation: 1, loaded: 100000, complete: true } });
+    await t.answerPages(100000, make);
+    const asked = () => t.rpc.of("page").map((c) => /** @type {{offset: number}} */ (c.payload).offset);
+    const scrollTo = (/** @type {number} */ index) => {
+      t.scroller.scrollTop = index * ROW_HEIGHT;
+      t.scroller.dispatchEvent(new Event("scroll"));
+    };
+    // A single jump (the End key, a click in the scroll bar's track) asks at once.
+    scrollTo(20000);
+    expect(asked().length).toBe(2);
+    expect(asked()[1]).toBe(19900); // the page of the rows above it in the overscan
+    await t.answerPages(100000, make);
+    const before = asked().length;
+    // A fling: many screenfuls per event, event after event.
+    for (let i = 1; i <= 30; i++) scrollTo(20000 + i * 1000);
+    expect(asked()).toHaveLength(before);
+    // the rows flying by say "Loading…" meanwhile
+    expect(t.$$(".rw-note-row").length).toBeGreaterThan(10);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(asked().slice(before)).toEqual([49900]);
+    await t.answerPages(100000, make);
+    expect(t.$$(".rw-note-row")).toHaveLength(0);
+    expect(t.$$(".rw-row").map((el) => el.dataset.did)).toContain(make(50000).did);
+    // A slow scroll (less than a screenful per event) asks at once.
+    const settled = asked().length;
+    scrollTo(50090);
+    expect(asked().length).toBe(settled + 1);
+  });
+
+  it("moves the 'Loading…' notes of rows not yet here without rebuilding them", () => {
+    const t = setup();
+    t.tree.update({ results: { generation: 1, loaded: 1000, complete: true } });
+    const notes = t.$$(".rw-note-row");
+    expect(notes.length).toBeGreaterThan(10);
+    const children = new Map(notes.map((el) => [el, el.lastElementChild]));
+    const indexes = new Map(notes.map((el) => [el, el.dataset.index]));
+    t.scroller.scrollTop = 10 * ROW_HEIGHT;
+    t.scroller.dispatchEvent(new Event("scroll"));
+    // the elements that left the top of the view now stand for rows below it
+    const moved = t
+      .$$(".rw-note-row")
+      .filter((el) => indexes.has(el) && indexes.get(el) !== el.dataset.index);
+    expect(moved.length).toBe(4); // rows 0-3, above the new overscan
+    for (const el of moved) {
+      expect(el.lastElementChild).toBe(children.get(el));
+      expect(el.textContent).toBe("Loading…");
+    }
+  });
+
   it("gives up the pages of an older search", () => {
     const t = setup();
     t.tree.update({ results: { generation: 1, loaded: 10, complete: false } });
