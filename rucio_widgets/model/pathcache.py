@@ -23,6 +23,7 @@ import hashlib
 import json
 import os
 import random
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
@@ -105,7 +106,10 @@ class PathCache:
             return None
         try:
             data = json.loads(self._file(row.did).read_text())
-            files = [DIDRow(f[0], f[1], "FILE", f[2], None, f[3], f[4]) for f in data["files"]]
+            files = [
+                DIDRow(sys.intern(f[0]), f[1], "FILE", f[2], None, f[3], f[4])
+                for f in data["files"]
+            ]
             rule_id = str(data["rule_id"]) if data.get("rule_id") else None
             entry = Entry(row.did, rule_id, files, dict(data["paths"]))
         except (OSError, ValueError, KeyError, IndexError, TypeError):
