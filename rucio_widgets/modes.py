@@ -29,7 +29,9 @@ from .config import Settings
 from .errors import ConfigurationError
 from .protocol import MakeOptions, RowStatus
 from .service import DIDRow, FileReplicas, Service
-from .transfers import Downloads, Request, Requests, RuleTracker
+from .downloads import Downloads
+from .ruletracker import RuleTracker
+from .transfers import Request, Requests
 
 #: From this many files on, a dataset's badge is counted by Rucio (deep), not by listing.
 LARGE_DATASET = 500
