@@ -1,12 +1,14 @@
 // The results tree: a virtual list over js/listing.js (the DOM-free model of the tree).  It
 // owns its row elements (a pool of about a screenful, reused as the list scrolls), the
-// keyboard and clicks, expand/collapse, and the page requests for the rows in view.
+// keyboard and clicks, expand/collapse, and the page requests for the rows in view.  The
+// column headings above the rows (sorting, the name column's width) are parts/columns.js.
 
 import { h, withCode } from "../dom.js";
-import { DID_TYPE_LABELS, didTypeOf, formatCount } from "../format.js";
+import { DID_TYPE_LABELS, didTypeOf } from "../format.js";
 import { Listing, isCollection } from "../listing.js";
 import { PAGE_SIZE, RESULTS_SOURCE } from "../protocol.js";
 import { isCancelled } from "../rpc.js";
+import { Columns } from "./columns.js";
 import { ROW_HEIGHT, impliedBy, renderItem } from "./rows.js";
 
 /** @typedef {import("../listing.js").Item} Item */
@@ -15,8 +17,6 @@ import { ROW_HEIGHT, impliedBy, renderItem } from "./rows.js";
 /** @typedef {import("../protocol.js").ResultsState} ResultsState */
 /** @typedef {import("../protocol.js").RowStatus} RowStatus */
 /** @typedef {import("../protocol.js").Row} Row */
-/** @typedef {import("../protocol.js").SortKey} SortKey */
-/** @typedef {import("../protocol.js").SortState} SortState */
 /** @typedef {import("../rpc.js").Invoker} Invoker */
 /** @typedef {import("../rpc.js").Call<"page">} PageCall */
 
@@ -33,47 +33,6 @@ const FLING_GAP_MS = 100;
 const FLING_SETTLE_MS = 80;
 /** Viewport height assumed before the list is laid out (detached, hidden, no layout). */
 const FALLBACK_VIEWPORT = 400;
-/** Below this listing width (about a 700 px panel) the size and files columns fold away. */
-export const NARROW_WIDTH = 700;
-/** The name column's narrowest width when resized, in pixels. */
-export const MIN_NAME_WIDTH = 120;
-/** Pixels a key press on the column's resize handle moves it. */
-const RESIZE_STEP = 16;
-/** How the sort keys read, and their two directions. */
-const SORTS = {
-  name: { label: "name", up: "A to Z", down: "Z to A" },
-  bytes: { label: "size", up: "smallest first", down: "largest first" },
-  length: { label: "files", up: "fewest first", down: "most first" },
-};
-
-/**
- * What a sort says about itself: it covers the loaded rows only.
- * @param {SortState} sort
- */
-export function sortNote(sort) {
-  const how = SORTS[sort.by] ?? SORTS.name;
-  const order = `by ${how.label}, ${sort.descending ? how.down : how.up}`;
-  const rows = formatCount(sort.rows);
-  if (sort.more === 0) return `Sorted all ${rows} ${sort.rows === 1 ? "row" : "rows"} ${order}.`;
-  const loaded = `Sorted ${rows} loaded ${sort.rows === 1 ? "row" : "rows"} ${order}`;
-  if (typeof sort.more === "number") return `${loaded}; ${formatCount(sort.more)} more not loaded.`;
-  return `${loaded}; more may exist.`;
-}
-
-/**
- * The sort a click on a heading asks for: ascending, then descending, then Rucio's order.
- * @param {SortState | null} current
- * @param {SortKey} by
- * @returns {{by: SortKey | null, descending: boolean}}
- */
-export function nextSort(current, by) {
-  if (!current || current.by !== by) return { by, descending: false };
-  return current.descending ? { by: null, descending: false } : { by, descending: true };
-}
-
-/** Widths of the columns other than the name, with gaps and padding (tree.css). */
-const OTHER_COLUMNS = { wide: 28 + 72 + 60 + 128 + 52 + 5 * 6 + 4, narrow: 28 + 128 + 52 + 3 * 6 + 4 };
-
 /**
  * @typedef {object} TreeState
  * @property {Partial<ResultsState> | null} [results] the `results_state` trait
@@ -153,67 +112,21 @@ export class Tree {
       this.emptyEl,
     );
     this.scroller.style.setProperty("--rw-row-height", `${ROW_HEIGHT}px`);
-    /** @type {number | null} the name column's width set by the user (view only), null: auto */
-    this.nameWidth = null;
-    /** Width of the listing as last measured (0: not laid out). */
-    this.width = 0;
-    /** @type {(() => void) | null} ends a drag of the resize handle */
-    this.endDrag = null;
-    this.resizer = h("span", {
-      class: "rw-col-resize",
-      role: "separator",
-      tabindex: "0",
-      "aria-orientation": "vertical",
-      "aria-label": "Resize the name column",
-      title: "Drag to resize the name column; double-click for the default width",
-      onpointerdown: (/** @type {PointerEvent} */ e) => this.startDrag(e),
-      ondblclick: () => this.setNameWidth(null),
-      onkeydown: (/** @type {KeyboardEvent} */ e) => this.onResizeKey(e),
-    });
-    /** @type {SortState | null} the sort in force (results_state.sort) */
-    this.sort = null;
     /** Identity of the sorted snapshot the rows come from ("" unsorted). */
     this.sortKey = "";
     /** The order of that snapshot ("" unsorted). */
     this.sortOrder = "";
-    /** @type {Record<SortKey, HTMLButtonElement>} */
-    this.sortButtons = {
-      name: this.sortButton("name", "Name"),
-      bytes: this.sortButton("bytes", "Size"),
-      length: this.sortButton("length", "Files"),
-    };
-    this.nameHeading = h("span", { class: "rw-col rw-col-name" }, this.sortButtons.name, this.resizer);
-    const columns = h(
-      "div",
-      { class: "rw-columns" },
-      h("span", {}),
-      this.nameHeading,
-      h("span", { class: "rw-col rw-col-size rw-num" }, this.sortButtons.bytes),
-      h("span", { class: "rw-col rw-col-files rw-num" }, this.sortButtons.length),
-      h("span", { class: "rw-col" }, "Availability"),
-      h("span", {}),
-    );
-    this.sortText = h("span", { class: "rw-sort-text" });
-    this.sortNoteEl = h(
-      "div",
-      { class: "rw-sort-note", role: "status", hidden: true },
-      this.sortText,
-      h(
-        "button",
-        {
-          class: "rw-sort-clear rw-link",
-          type: "button",
-          title: "Show the results in the order Rucio lists them",
-          onclick: () => this.requestSort(null, false),
-        },
-        "Rucio's order",
-      ),
-    );
-    this.el = h("div", { class: "rw-listing" }, columns, this.sortNoteEl, this.scroller);
-    this.renderSort();
+    // The listing: the column headings and the sort note (parts/columns.js) above the rows.
+    this.el = h("div", { class: "rw-listing" });
+    this.columns = new Columns({
+      rpc,
+      listingEl: this.el,
+      onError: (error) => this.cb.onError(error),
+    });
+    this.el.append(this.columns.el, this.columns.noteEl, this.scroller);
     if (typeof ResizeObserver !== "undefined") {
       this.resizeObserver = new ResizeObserver(() => {
-        this.applyWidth(this.el.clientWidth);
+        this.columns.applyWidth(this.el.clientWidth);
         this.renderRows();
         this.requestMissing();
       });
@@ -221,139 +134,6 @@ export class Tree {
       this.resizeObserver.observe(this.el);
     }
     this.renderRows();
-  }
-
-  // --- sorting ---------------------------------------------------------------------------
-
-  /**
-   * @param {SortKey} by
-   * @param {string} label
-   */
-  sortButton(by, label) {
-    return h(
-      "button",
-      { class: "rw-sort", type: "button", "data-sort-by": by, onclick: () => this.onSortClick(by) },
-      label,
-    );
-  }
-
-  /** @param {SortKey} by */
-  onSortClick(by) {
-    const next = nextSort(this.sort, by);
-    this.requestSort(next.by, next.descending);
-  }
-
-  /**
-   * Ask Python to sort the loaded results (by null: Rucio's order); the rows follow
-   * through results_state.
-   * @param {SortKey | null} by
-   * @param {boolean} descending
-   */
-  requestSort(by, descending) {
-    this.rpc.invoke("sort", { by, descending }).promise.then((reply) => {
-      if (reply.error && !isCancelled(reply.error) && !this.destroyed) this.cb.onError(reply.error);
-    });
-  }
-
-  renderSort() {
-    const sort = this.sort;
-    for (const [by, button] of Object.entries(this.sortButtons)) {
-      const how = SORTS[/** @type {SortKey} */ (by)];
-      const on = sort?.by === by;
-      const direction = on ? (sort?.descending ? "descending" : "ascending") : "none";
-      button.dataset.sort = direction;
-      button.setAttribute("aria-pressed", String(on));
-      button.title = !on
-        ? `Sort the loaded rows by ${how.label}, ${how.up}`
-        : sort?.descending
-          ? "Back to Rucio's order"
-          : `Sort by ${how.label}, ${how.down}`;
-    }
-    this.sortNoteEl.hidden = !sort;
-    this.sortText.textContent = sort ? sortNote(sort) : "";
-  }
-
-  // --- columns: width, folding, resizing -------------------------------------------------
-
-  /**
-   * The listing is this wide: fold the size and files columns below NARROW_WIDTH, and keep a
-   * resized name column within what is left.
-   * @param {number} width
-   */
-  applyWidth(width) {
-    this.width = width;
-    this.el.classList.toggle("rw-narrow", width > 0 && width < NARROW_WIDTH);
-    this.layoutName();
-  }
-
-  /** The widest the name column can be (Infinity before the listing is laid out). */
-  maxNameWidth() {
-    if (!this.width) return Number.POSITIVE_INFINITY;
-    const others = this.el.classList.contains("rw-narrow") ? OTHER_COLUMNS.narrow : OTHER_COLUMNS.wide;
-    return Math.max(MIN_NAME_WIDTH, this.width - others);
-  }
-
-  /**
-   * Set the name column's width (null: back to filling the room); kept in the view only.
-   * @param {number | null} width
-   */
-  setNameWidth(width) {
-    this.nameWidth = width === null ? null : Math.max(MIN_NAME_WIDTH, Math.round(width));
-    this.layoutName();
-  }
-
-  layoutName() {
-    const style = this.el.style;
-    if (this.nameWidth === null) {
-      style.removeProperty("--rw-name-col");
-      style.removeProperty("--rw-badge-col");
-      this.resizer.removeAttribute("aria-valuenow");
-      return;
-    }
-    const width = Math.min(this.nameWidth, this.maxNameWidth());
-    // The availability column takes the room the name gives up.
-    style.setProperty("--rw-name-col", `${width}px`);
-    style.setProperty("--rw-badge-col", "minmax(128px, 1fr)");
-    this.resizer.setAttribute("aria-valuenow", String(width));
-  }
-
-  /** The name column's width now, in pixels. */
-  currentNameWidth() {
-    if (this.nameWidth !== null) return Math.min(this.nameWidth, this.maxNameWidth());
-    return this.nameHeading.getBoundingClientRect().width || MIN_NAME_WIDTH;
-  }
-
-  /** @param {PointerEvent} e */
-  startDrag(e) {
-    if (e.button !== undefined && e.button !== 0) return;
-    e.preventDefault();
-    this.endDrag?.();
-    const startX = e.clientX;
-    const startWidth = this.currentNameWidth();
-    const move = (/** @type {PointerEvent} */ ev) => this.setNameWidth(startWidth + ev.clientX - startX);
-    const end = () => {
-      document.removeEventListener("pointermove", move);
-      document.removeEventListener("pointerup", end);
-      document.removeEventListener("pointercancel", end);
-      this.el.classList.remove("rw-resizing");
-      this.endDrag = null;
-    };
-    document.addEventListener("pointermove", move);
-    document.addEventListener("pointerup", end);
-    document.addEventListener("pointercancel", end);
-    this.el.classList.add("rw-resizing");
-    this.endDrag = end;
-  }
-
-  /** @param {KeyboardEvent} e */
-  onResizeKey(e) {
-    const step = e.key === "ArrowLeft" ? -RESIZE_STEP : e.key === "ArrowRight" ? RESIZE_STEP : 0;
-    if (step) this.setNameWidth(this.currentNameWidth() + step);
-    else if (e.key === "Home") this.setNameWidth(MIN_NAME_WIDTH);
-    else if (e.key === "Enter" || e.key === "Escape") this.setNameWidth(null);
-    else return;
-    e.preventDefault();
-    e.stopPropagation();
   }
 
   /** @param {TreeState} state */
@@ -409,8 +189,7 @@ export class Tree {
     const sortKey = sort ? `${order}|${sort.rows}` : "";
     const orderChanged = order !== this.sortOrder;
     this.sortOrder = order;
-    this.sort = sort;
-    this.renderSort();
+    this.columns.update({ sort });
     if (generation === this.generation && sortKey !== this.sortKey) {
       // Another order (or load more grew the sorted snapshot): the rows at each offset
       // changed.  Forget them and ask again for what is in view; a new order starts at the top.
@@ -857,7 +636,7 @@ export class Tree {
     this.cancelPages();
     this.destroyed = true;
     clearTimeout(this.flingTimer);
-    this.endDrag?.();
+    this.columns.destroy();
     this.resizeObserver?.disconnect();
     this.pool.clear();
   }

@@ -2,8 +2,9 @@
 
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { tailStart } from "../../../js/dom.js";
+import { MIN_NAME_WIDTH, NARROW_WIDTH } from "../../../js/parts/columns.js";
 import { ROW_HEIGHT } from "../../../js/parts/rows.js";
-import { MIN_NAME_WIDTH, NARROW_WIDTH, Tree, sortNote } from "../../../js/parts/tree.js";
+import { Tree } from "../../../js/parts/tree.js";
 import { PAGE_SIZE } from "../../../js/protocol.js";
 import { createFakeRpc, row } from "../fake-model.js";
 import { press, query } from "../helpers.js";
@@ -362,21 +363,21 @@ describe("Long names and the columns", () => {
 
   it("folds the size and files columns away below 700 px", () => {
     const t = setup();
-    t.tree.applyWidth(600);
+    t.tree.columns.applyWidth(600);
     expect(t.tree.el.classList.contains("rw-narrow")).toBe(true);
-    t.tree.applyWidth(NARROW_WIDTH);
+    t.tree.columns.applyWidth(NARROW_WIDTH);
     expect(t.tree.el.classList.contains("rw-narrow")).toBe(false);
-    t.tree.applyWidth(0); // not laid out (hidden): nothing folds
+    t.tree.columns.applyWidth(0); // not laid out (hidden): nothing folds
     expect(t.tree.el.classList.contains("rw-narrow")).toBe(false);
   });
 
   it("resizes the name column by dragging its heading's handle, within the listing", () => {
     const t = setup();
-    t.tree.applyWidth(1000);
+    t.tree.columns.applyWidth(1000);
     const handle = t.$(".rw-col-resize");
     const style = t.tree.el.style;
     expect(style.getPropertyValue("--rw-name-col")).toBe("");
-    t.tree.setNameWidth(400);
+    t.tree.columns.setNameWidth(400);
     handle.dispatchEvent(new PointerEvent("pointerdown", { clientX: 500, button: 0, bubbles: true }));
     document.dispatchEvent(new PointerEvent("pointermove", { clientX: 400 }));
     expect(style.getPropertyValue("--rw-name-col")).toBe("300px");
@@ -397,7 +398,51 @@ describe("Long names and the columns", () => {
     expect(style.getPropertyValue("--rw-name-col")).toBe(`${MIN_NAME_WIDTH + 16}px`);
     handle.dispatchEvent(new MouseEvent("dblclick", { bubbles: true }));
     expect(style.getPropertyValue("--rw-name-col")).toBe("");
-    expect(t.tree.nameWidth).toBeNull();
+    expect(t.tree.columns.nameWidth).toBeNull();
+  });
+
+  it("lays the columns out again when the listing is resized", () => {
+    /** @type {ResizeObserverCallback[]} */
+    const observers = [];
+    vi.stubGlobal(
+      "ResizeObserver",
+      class {
+        /** @param {ResizeObserverCallback} cb */
+        constructor(cb) {
+          observers.push(cb);
+        }
+        observe() {}
+        disconnect() {}
+      },
+    );
+    cleanups.push(() => vi.unstubAllGlobals());
+    const t = setup();
+    let width = 600;
+    Object.defineProperty(t.tree.el, "clientWidth", { get: () => width });
+    t.tree.columns.setNameWidth(5000);
+    const resized = () => {
+      for (const cb of observers) cb([], /** @type {ResizeObserver} */ ({}));
+    };
+    resized();
+    expect(t.tree.el.classList.contains("rw-narrow")).toBe(true);
+    expect(Number.parseInt(t.tree.el.style.getPropertyValue("--rw-name-col"), 10)).toBeLessThan(600);
+    width = 1200;
+    resized();
+    expect(t.tree.el.classList.contains("rw-narrow")).toBe(false);
+  });
+
+  it("ends a drag of the name column's handle when destroyed", () => {
+    const t = setup();
+    t.tree.columns.applyWidth(1000);
+    t.tree.columns.setNameWidth(300);
+    t.$(".rw-col-resize").dispatchEvent(
+      new PointerEvent("pointerdown", { clientX: 500, button: 0, bubbles: true }),
+    );
+    expect(t.tree.el.classList.contains("rw-resizing")).toBe(true);
+    t.tree.destroy();
+    expect(t.tree.el.classList.contains("rw-resizing")).toBe(false);
+    document.dispatchEvent(new PointerEvent("pointermove", { clientX: 600 }));
+    expect(t.tree.el.style.getPropertyValue("--rw-name-col")).toBe("300px");
   });
 });
 
@@ -471,14 +516,5 @@ describe("Sorting by a column heading", () => {
     const error = { message: "Nothing to sort: search first.", hint: "", kind: "InvalidQueryError" };
     await t.rpc.answer(t.rpc.last("sort"), { error });
     expect(t.cb.onError).toHaveBeenCalledWith(error);
-  });
-
-  it("words the note for complete and partial sorts", () => {
-    expect(sortNote({ by: "name", descending: false, rows: 3, more: 0 })).toBe(
-      "Sorted all 3 rows by name, A to Z.",
-    );
-    expect(sortNote({ by: "length", descending: true, rows: 1, more: null })).toBe(
-      "Sorted 1 loaded row by files, most first; more may exist.",
-    );
   });
 });
