@@ -10,6 +10,10 @@ times ``select()`` → ``wait_paths()``. Looks:
 - cold: no cache entry (the cache folder is emptied first);
 - warm: the entry the cold look left;
 - after the guaranteeing rule was suspended (so it is not OK): the entry must be refused;
+- after the guaranteeing rule was deleted: through the API, by root (a soft deletion:
+  the rule stays OK and listed for up to an hour, and so do its paths), then for good, as
+  Rucio's judge-cleaner deletes it when that hour is over (the rule is made to expire now
+  and the daemon run once, in the server's environment): the entry must be refused;
 - after one file was removed from the mount: the entry must be refused when the sample
   hits it (a dataset of 5 files: always), and the path never returned.
 
@@ -30,6 +34,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -76,6 +81,80 @@ def look(did: str, env: dict[str, str], dump: Path | None = None) -> dict[str, o
 def fmt(values: list[float]) -> str:
     ms = [v * 1000 for v in values]
     return f"{statistics.median(ms):.0f} ms ({min(ms):.0f}..{max(ms):.0f}, n={len(ms)})"
+
+
+CLEAN = r"""
+from rucio.daemons.judge.cleaner import rule_cleaner
+rule_cleaner(once=True)
+"""
+
+
+def rule_to_destination(client: Any, did: str) -> dict[str, Any]:
+    scope, name = did.split(":")
+    (rule,) = [
+        r
+        for r in client.list_did_rules(scope, name)
+        if r["rse_expression"] == "NOTEBOOK_LOCALGROUPDISK"
+    ]
+    return dict(rule)
+
+
+def after_deletion(
+    session: Any, sandbox: Sandbox, env: dict[str, str]
+) -> list[tuple[str, str, str]]:
+    """Looks at a 5-file dataset whose rule is deleted: softly, then for good."""
+    from rucio.common.exception import RuleNotFound
+
+    from rucio_widgets.sandbox.serverenv import server_python
+
+    made = session.make_dataset(files=5)
+    alice, root = session.client("alice"), session.client("root")
+    scope, name = made.did.split(":")
+    rule_id = alice.add_replication_rule(
+        [{"scope": scope, "name": name}], 1, "NOTEBOOK_LOCALGROUPDISK"
+    )[0]
+    session.wait_for_rule(rule_id, timeout=120)
+    look(made.did, env)  # cold: leaves the entry
+    time.sleep(2.0)
+    label = "5 files, a rule"
+    rows = []
+    warm = look(made.did, env)
+    rows.append((label, "warm look before the deletion", describe(warm)))
+    # Soft: it expires within the hour. (The generic policy lets only root and admins
+    # delete rules, so root deletes alice's rule here, as an admin would for her.)
+    root.delete_replication_rule(rule_id)
+    soft = look(made.did, env)
+    expires = rule_to_destination(root, made.did).get("expires_at")
+    rows.append(
+        (
+            label,
+            f"after the rule was deleted through the API (soft: still OK, expires at {expires})",
+            describe(soft),
+        )
+    )
+    # The hour is over: the rule expires now and the judge-cleaner deletes it.
+    root.update_replication_rule(rule_id, {"lifetime": 1})
+    time.sleep(1.5)
+    server_env = {**os.environ, "RUCIO_CONFIG": str(sandbox.layout.server_config)}
+    server_env.pop("RUCIO_HOME", None)
+    subprocess.run(
+        [str(server_python()), "-c", CLEAN], env=server_env, check=True, capture_output=True
+    )
+    try:
+        root.get_replication_rule(rule_id)
+        gone = "the rule is still there (the cleaner did not delete it)"
+    except RuleNotFound:
+        gone = "the rule is gone (RuleNotFound)"
+    hard = look(made.did, env)
+    rows.append((label, f"after the judge-cleaner deleted it ({gone})", describe(hard)))
+    return rows
+
+
+def describe(answer: dict[str, Any]) -> str:
+    return (
+        f"{float(answer['look']) * 1000:.0f} ms, {answer['paths']} paths, "
+        f"answered from the cache: {bool(answer['warm'])}"
+    )
 
 
 def main() -> int:
@@ -160,6 +239,9 @@ def main() -> int:
             f"answered from the cache: {bool(after_rule['warm'])}",
         )
     )
+    # the guaranteeing rule of another 5-file dataset is deleted: softly, then for good
+    rows.extend(after_deletion(session, sandbox, env))
+
     # one file removed from the mount: the entry is refused, the path never returned
     shutil.rmtree(cache / "paths", ignore_errors=True)
     look(SCALE_DATASET, env)
