@@ -26,11 +26,11 @@ from .availability import (
     pfn_to_local_path,
 )
 from .config import Settings
+from .downloads import Downloads
 from .errors import ConfigurationError
 from .protocol import MakeOptions, RowStatus
-from .service import DIDRow, FileReplicas, Service
-from .downloads import Downloads
 from .ruletracker import RuleTracker
+from .service import DIDRow, FileReplicas, Service
 from .transfers import Request, Requests
 
 #: From this many files on, a dataset's badge is counted by Rucio (deep), not by listing.
