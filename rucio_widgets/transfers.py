@@ -103,10 +103,14 @@ class Backoff:
 class PollTiming:
     """The knobs of a ``PollSchedule``, in seconds."""
 
-    #: The first look after a request: the rule was read when it was made.
+    #: The wait before the first look after a request (the rule was read when it was
+    #: made), and between the looks of the first seconds ...
     first: float = 1.0
-    #: While locks do not move, each wait is this much longer than the one before ...
-    factor: float = 1.6
+    #: ... for this many waits in all: a rule that completes within seconds (a small
+    #: dataset, a copy within a site) is seen within ``first`` of it.
+    quick: int = 4
+    #: Then, while locks do not move, each wait is this much longer than the one before ...
+    factor: float = 2.2
     #: ... up to this.
     ceiling: float = 60.0
     #: While locks move: never sooner than this ...
@@ -122,16 +126,18 @@ class PollSchedule:
     files done since the last progress over the time it took), within ``fastest`` and
     ``moving_ceiling``: a rule that is about to finish is seen soon after, and a long
     transfer costs a look every few seconds, not one a second. While they do not move
-    (all-or-nothing transfers, a stuck source), the waits grow by ``factor`` up to
-    ``ceiling``, from ``first`` after the request; with the defaults that is no more looks
-    in the first minute than a 1.5x backoff that also looked at once, and they come
-    sooner in the first seconds, when a user watches.
+    (all-or-nothing transfers, a stuck source), the first ``quick`` waits are ``first``
+    (looks at 1, 2, 3 and 4 s with the defaults: when a user watches, and when small rules
+    complete), then they grow by ``factor`` up to ``ceiling`` (6.2, 11, 21.7, 45 s ...).
+    That is no more looks in the first 20 s (6) and the first minute (8) than a 1.5x backoff
+    that also looked at once, and once a minute after that, as it.
     """
 
     def __init__(self, now: float, done: int = 0, timing: PollTiming | None = None) -> None:
         self.timing = timing or PollTiming()
         self.due_at = now + self.timing.first
-        self._wait = self.timing.first
+        self._quick = self.timing.quick - 1  # waits of `first` still to come
+        self._wait = min(self.timing.first * self.timing.factor, self.timing.ceiling)
         self._progress_at = now  # the last time the done count rose (or the start)
         self._done = done
 
@@ -145,6 +151,10 @@ class PollSchedule:
             wait = min(max(eta, timing.fastest), timing.moving_ceiling)
             self._progress_at, self._done = now, done
             self._wait = max(wait, timing.first)  # where the backoff resumes if it stalls
+            self._quick = 0
+        elif self._quick > 0:
+            self._quick -= 1
+            wait = timing.first
         else:
             wait = self._wait
             self._wait = min(self._wait * timing.factor, timing.ceiling)
