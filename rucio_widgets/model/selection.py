@@ -41,12 +41,19 @@ def did_of(text: str) -> str:
 
 
 class _Tally:
-    """The paths and unavailable files of a resolution in flight, kept as files are located."""
+    """The paths and unavailable files of a resolution in flight, kept as files are located,
+    and when to publish them: after the located count doubled, at least every PUBLISH_EVERY
+    seconds, and before a replica call is waited on when files located before (known) were
+    counted since the last publication."""
 
     def __init__(self, paths: LocalPaths) -> None:
         self._paths = paths
         self.available: list[str] = []
         self.unavailable: list[str] = []
+        self.known = 0  # files located before this resolution
+        self._known_shown = 0
+        self._next_count = FIRST_BATCH
+        self._next_time = time.monotonic() + PUBLISH_EVERY
 
     @property
     def located(self) -> int:
@@ -61,8 +68,25 @@ class _Tally:
             else:
                 self.unavailable.append(file.did)
 
-    def published(self, listed: int) -> dict[str, Any]:
-        """The state to publish while ``listed`` files are listed so far (copies)."""
+    def add_known(self, file: DIDRow) -> None:
+        """Count a file located before this resolution."""
+        self.add((file,))
+        self.known += 1
+
+    @property
+    def known_unshown(self) -> bool:
+        return self.known > self._known_shown
+
+    @property
+    def due(self) -> bool:
+        return self.located >= self._next_count or time.monotonic() >= self._next_time
+
+    def publication(self, listed: int) -> dict[str, Any]:
+        """The state to publish while ``listed`` files are listed so far (copies); counted
+        as published."""
+        self._next_count = 2 * self.located
+        self._next_time = time.monotonic() + PUBLISH_EVERY
+        self._known_shown = self.known
         return {
             "paths": list(self.available),
             "unavailable": list(self.unavailable),
@@ -264,8 +288,9 @@ class Selection:
         """List the selection's files and locate them batch by batch as the listings stream
         in: the first FIRST_BATCH files alone (their paths show within a fraction of a
         second, even for a 100,000-file container), then REPLICA_CHUNK at a time, one replica
-        call each. A resolution that starts again part way (a request changed) skips the
-        small batch: the files located before are known and counted at once. ``paths`` is
+        call each. Files located before (an earlier resolution, another selected DID, the
+        path cache) are counted at once, published before the next replica call is waited
+        on, and make the small batch needless: every call is then a full one. ``paths`` is
         published after each batch whose located count doubled, and at least every
         PUBLISH_EVERY seconds, from running tallies (each publication costs a copy, not a
         pass over every file); the last one is in listing order."""
@@ -275,18 +300,18 @@ class Selection:
         batch: list[DIDRow] = []
         tally = _Tally(self.paths)
         calls = 0
-        next_count, next_time = FIRST_BATCH, time.monotonic() + PUBLISH_EVERY
 
         def locate() -> None:
-            nonlocal calls, next_count, next_time
+            nonlocal calls
+            if tally.known_unshown:  # what is known shows before a replica call is waited on
+                self.store.publish(**tally.publication(len(ordered)))
             self.paths.locate(batch)
             calls += 1
             self._send_statuses(batch)
             tally.add(batch)
             batch.clear()
-            if tally.located >= next_count or time.monotonic() >= next_time:
-                next_count, next_time = 2 * tally.located, time.monotonic() + PUBLISH_EVERY
-                self.store.publish(**tally.published(len(ordered)))
+            if tally.due:
+                self.store.publish(**tally.publication(len(ordered)))
 
         listed = self.lists.streamed(rows)
         try:
@@ -295,7 +320,7 @@ class Selection:
                     continue
                 ordered[file.did] = file
                 if self.paths.known(file.did):
-                    tally.add((file,))
+                    tally.add_known(file)
                     continue
                 batch.append(file)
                 # The small batch is for the first paths to show at once: once some show

@@ -425,6 +425,36 @@ def test_a_resolution_started_again_part_way_makes_only_full_calls(
     assert fake.calls["files"] == 2  # the interrupted listing is read again
 
 
+def test_paths_located_before_show_while_the_rest_is_located(
+    model: BrowserModel, fake: FakeService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake.add_dataset("data18:seen", 50, on=[DEST])
+    fake.add_dataset("data18:other", 5, on=[DEST])
+    fake.add_dataset("data18:new", 1500, on=[DEST])
+    model.set_selected(["data18:seen"])
+    seen = model.wait_paths(5)
+    model.set_selected(["data18:other"])
+    assert len(model.wait_paths(5)) == 5
+    sizes: list[int] = []
+    release = threading.Event()
+    real_replicas = fake.replicas
+
+    def held(files: Sequence[tuple[str, str]], *args: Any, **kwargs: Any) -> Any:
+        sizes.append(len(files))
+        release.wait(5)  # a slow server
+        return real_replicas(files, *args, **kwargs)
+
+    monkeypatch.setattr(fake, "replicas", held)
+    model.set_selected(["data18:seen", "data18:new"])
+    wait_until(lambda: sizes)
+    # while the first replica call of the new dataset is waited on, the paths of the one
+    # located before show (not the previous selection's)
+    wait_until(lambda: model.paths == seen)
+    assert sizes == [1000]  # and no small first call: paths already show
+    release.set()
+    assert len(model.wait_paths(5)) == 1550
+
+
 def test_a_new_selection_stops_the_listing_of_the_one_before(
     model: BrowserModel, fake: FakeService
 ) -> None:
