@@ -142,7 +142,9 @@ JS_DISPLAY = """
 }
 """
 
-# The tree's items in the DOM: rows with a DID (at depth `depth`), and "Loading…" notes.
+# Installed once in the page: the tree's items in the DOM (rows with a DID, at `depth`, and
+# "Loading…" notes), one scroll pass (the gaps between its frames), and a box laid over the
+# panel's list for the reference lists.
 JS_TREE = """
 () => { window.__benchTree = (w, depth) => {
   const tree = w.querySelector('.rw-tree');
@@ -152,6 +154,36 @@ JS_TREE = """
   const loading = items.filter((e) => e.classList.contains('rw-note-row') &&
     (depth === null || e.dataset.depth === String(depth))).length;
   return {items: items.length, rows, loading};
+};
+// One scroll pass: `el` from the top to `end` px over `seconds`, one scrollTop step per
+// animation frame; the gaps between frames (ms); `onFrame()` runs at each frame first.
+window.__benchScrollPass = async (el, seconds, end, onFrame = () => {}) => {
+  const gaps = [];
+  let last = null, t0 = null;
+  await new Promise((resolve) => {
+    const step = (t) => {
+      if (t0 === null) t0 = t;
+      if (last !== null) gaps.push(t - last);
+      last = t;
+      onFrame();
+      const f = Math.min(1, (t - t0) / (seconds * 1000));
+      el.scrollTop = Math.round(f * end);
+      if (f < 1) requestAnimationFrame(step); else resolve();
+    };
+    requestAnimationFrame(step);
+  });
+  return gaps;
+};
+// A scrolling box laid over the current panel's list, as big as it (a reference list).
+window.__benchOverlay = () => {
+  const tree = document.querySelector('.rucio-widgets[data-bench-current] .rw-tree');
+  const box = tree.getBoundingClientRect();
+  const div = document.createElement('div');
+  Object.assign(div.style, {position: 'fixed', left: `${box.left}px`, top: `${box.top}px`,
+    width: `${box.width}px`, height: `${box.height}px`, overflowY: 'auto',
+    background: 'white', zIndex: 10000, font: '13px sans-serif'});
+  document.body.append(div);
+  return div;
 }; return true; }
 """
 
@@ -198,7 +230,7 @@ async ([seconds, rows]) => {
   await new Promise((r) => setTimeout(r, 500));
   const bottom = tree.scrollHeight - tree.clientHeight;
   const end = rows ? Math.min(bottom, rows * 28) : bottom;
-  const gaps = [], items = [], handler = [], longTasks = [];
+  const items = [], handler = [], longTasks = [];
   // The panel's own scroll handler, timed: a capturing listener on an ancestor runs just
   // before it, one added to the list now runs just after it (same target, added later).
   let began = null;
@@ -213,18 +245,8 @@ async ([seconds, rows]) => {
     for (const e of list.getEntries()) longTasks.push(e.duration);
   });
   tasks.observe({type: 'longtask'});
-  let last = null, t0 = null;
-  await new Promise((resolve) => {
-    const step = (t) => {
-      if (t0 === null) t0 = t;
-      if (last !== null) gaps.push(t - last);
-      last = t;
-      items.push(tree.querySelectorAll('.rw-item').length);
-      const f = Math.min(1, (t - t0) / (seconds * 1000));
-      tree.scrollTop = Math.round(f * end);
-      if (f < 1) requestAnimationFrame(step); else resolve();
-    };
-    requestAnimationFrame(step);
+  const gaps = await window.__benchScrollPass(tree, seconds, end, () => {
+    items.push(tree.querySelectorAll('.rw-item').length);
   });
   const scrolled = performance.now();
   w.removeEventListener('scroll', before, true);
@@ -267,32 +289,13 @@ async (seconds) => {
 # script), as big as the panel's list and laid over it, scrolled the same way.
 JS_REFERENCE = """
 async ([seconds, rows]) => {
-  const tree = document.querySelector('.rucio-widgets[data-bench-current] .rw-tree');
-  const box = tree.getBoundingClientRect();
-  const div = document.createElement('div');
-  Object.assign(div.style, {position: 'fixed', left: `${box.left}px`, top: `${box.top}px`,
-    width: `${box.width}px`, height: `${box.height}px`, overflowY: 'auto',
-    background: 'white', zIndex: 10000, font: '13px sans-serif'});
+  const div = window.__benchOverlay();
   const cells = (i) => ['', `bench:bench.${String(i).padStart(6, '0')}.sample`, '1.2 GB',
     '5', 'AVAILABLE', ''].map((t) => `<span style="display:inline-block;width:16%">${t}</span>`);
   div.innerHTML = Array.from({length: rows}, (_, i) =>
     `<div style="height:28px;white-space:nowrap">${cells(i).join('')}</div>`).join('');
-  document.body.append(div);
   await new Promise((r) => setTimeout(r, 500));
-  const end = div.scrollHeight - div.clientHeight;
-  const gaps = [];
-  let last = null, t0 = null;
-  await new Promise((resolve) => {
-    const step = (t) => {
-      if (t0 === null) t0 = t;
-      if (last !== null) gaps.push(t - last);
-      last = t;
-      const f = Math.min(1, (t - t0) / (seconds * 1000));
-      div.scrollTop = Math.round(f * end);
-      if (f < 1) requestAnimationFrame(step); else resolve();
-    };
-    requestAnimationFrame(step);
-  });
+  const gaps = await window.__benchScrollPass(div, seconds, div.scrollHeight - div.clientHeight);
   div.remove();
   return gaps;
 }
@@ -305,16 +308,10 @@ async ([seconds, rows]) => {
 # it, scrolled the same way.
 JS_VIRTUAL_FLOOR = """
 async ([seconds, rows]) => {
-  const tree = document.querySelector('.rucio-widgets[data-bench-current] .rw-tree');
-  const box = tree.getBoundingClientRect();
-  const div = document.createElement('div');
-  Object.assign(div.style, {position: 'fixed', left: `${box.left}px`, top: `${box.top}px`,
-    width: `${box.width}px`, height: `${box.height}px`, overflowY: 'auto',
-    background: 'white', zIndex: 10000, font: '13px sans-serif'});
+  const div = window.__benchOverlay();
   const spacer = document.createElement('div');
   Object.assign(spacer.style, {position: 'relative', height: `${rows * 28}px`});
   div.append(spacer);
-  document.body.append(div);
   const pool = [];
   const render = () => {
     const first = Math.max(0, Math.floor(div.scrollTop / 28) - 6);
@@ -341,20 +338,7 @@ async ([seconds, rows]) => {
   div.addEventListener('scroll', render);
   render();
   await new Promise((r) => setTimeout(r, 500));
-  const end = div.scrollHeight - div.clientHeight;
-  const gaps = [];
-  let last = null, t0 = null;
-  await new Promise((resolve) => {
-    const step = (t) => {
-      if (t0 === null) t0 = t;
-      if (last !== null) gaps.push(t - last);
-      last = t;
-      const f = Math.min(1, (t - t0) / (seconds * 1000));
-      div.scrollTop = Math.round(f * end);
-      if (f < 1) requestAnimationFrame(step); else resolve();
-    };
-    requestAnimationFrame(step);
-  });
+  const gaps = await window.__benchScrollPass(div, seconds, div.scrollHeight - div.clientHeight);
   div.remove();
   return gaps;
 }
